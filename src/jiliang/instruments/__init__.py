@@ -1,0 +1,1 @@
+"""The mandatory-verification register: catalogue, instruments, verification history, recall notices."""

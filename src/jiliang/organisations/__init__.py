@@ -1,0 +1,1 @@
+"""Organisations: enterprises (instrument owners) and technical institutions with their authorisations."""

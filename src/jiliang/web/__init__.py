@@ -1,0 +1,1 @@
+"""The web face: one FastAPI app serving HTML pages and the JSON API under /api/v1."""
