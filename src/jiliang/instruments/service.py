@@ -32,8 +32,10 @@ from jiliang.platform.service import get_visible, snapshot
 
 
 def rule_of(item: CatalogueItem) -> duedates.CatalogueRule:
+    # a row whose form is not established is treated as periodic with an unknown period, so that the
+    # register reports "unknown period" instead of "nothing falls due"
     return duedates.CatalogueRule(
-        verification_form=item.verification_form or "none",
+        verification_form=item.verification_form or "periodic",
         period_months=item.period_months,
         service_life_months=item.service_life_months,
     )
