@@ -34,11 +34,11 @@ lint: setup
 	$(BIN)/mypy src/jiliang/core
 
 test-sqlite: setup sysdeps
-	env -u JILIANG_DATABASE_URL $(BIN)/pytest -q -n 2 --dist loadfile
+	env -u JILIANG_DATABASE_URL $(BIN)/pytest -n 2 --dist loadfile
 
 test-postgresql: setup sysdeps
 	url=$$(bash scripts/pg-start.sh /tmp/jiliang-pg 54329) && \
-	  JILIANG_DATABASE_URL=$$url $(BIN)/pytest -q -m "not browser" tests/platform; \
+	  JILIANG_DATABASE_URL=$$url $(BIN)/pytest -m "not browser" tests/platform; \
 	  status=$$?; bash scripts/pg-stop.sh /tmp/jiliang-pg; exit $$status
 
 test: lint test-sqlite test-postgresql

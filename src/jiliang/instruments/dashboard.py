@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, select
+from sqlalchemy import and_, case, extract, func, select
 
 from jiliang.core.codes import is_within, region_level, region_range
 from jiliang.instruments.models import CatalogueItem, Instrument, VerificationEvent
@@ -94,7 +94,7 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
         ).all()
         trend_rows = s.execute(
             select(
-                func.substr(func.cast(VerificationEvent.verified_on, String()), 1, 7),
+                extract("year", VerificationEvent.verified_on), extract("month", VerificationEvent.verified_on),
                 func.count(), count_if(VerificationEvent.result == "fail"),
             )
             .where(
@@ -102,7 +102,7 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
                 VerificationEvent.verified_on >= today - dt.timedelta(days=365),
                 visible(principal, VerificationEvent),
             )
-            .group_by(func.substr(func.cast(VerificationEvent.verified_on, String()), 1, 7))
+            .group_by(extract("year", VerificationEvent.verified_on), extract("month", VerificationEvent.verified_on))
         ).all()
 
     totals: dict[str, int] = defaultdict(int)
@@ -152,7 +152,7 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
     for _ in range(12):
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor - dt.timedelta(days=1)).replace(day=1)
-    by_month = {m: (int(n), int(f or 0)) for m, n, f in trend_rows}
+    by_month = {f"{int(y):04d}-{int(m):02d}": (int(n), int(f or 0)) for y, m, n, f in trend_rows}
     dash.trend = [{"month": m, "verifications": by_month.get(m, (0, 0))[0], "failed": by_month.get(m, (0, 0))[1]}
                   for m in reversed(months)]
     return dash
