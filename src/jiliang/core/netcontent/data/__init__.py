@@ -1,0 +1,1 @@
+"""Legal tables for net-content inspection, stored as JSON package data (loaded via importlib.resources)."""
