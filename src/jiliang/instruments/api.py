@@ -54,10 +54,13 @@ class RecallRunResult(BaseModel):
 def _filters(
     q: str | None = Query(None, max_length=100), catalogue_code: str | None = Query(None, max_length=8),
     use: str | None = Query(None, max_length=30), status: str | None = Query(None, max_length=20),
-    region: str | None = Query(None, pattern=r"^\d{6}$"), owner_id: int | None = Query(None, ge=1, le=2**31),
+    region: str | None = Query(None, pattern=r"^(\d{6})?$"), owner_id: int | None = Query(None, ge=1, le=2**31),
     overdue: bool = False, due_within_days: int | None = Query(None, ge=0, le=3660),
 ) -> service.InstrumentFilter:
-    return service.InstrumentFilter(q=q, catalogue_code=catalogue_code, use=use, status=status, region=region,
+    # the HTML filter form submits every field, so an empty value means "no filter"; region 000000 is the
+    # whole country (the administrator's dashboard scope, which its drill-down links carry)
+    return service.InstrumentFilter(q=q or None, catalogue_code=catalogue_code or None, use=use or None,
+                                    status=status or None, region=None if region in (None, "", "000000") else region,
                                     owner_id=owner_id, overdue=overdue, due_within_days=due_within_days)
 
 

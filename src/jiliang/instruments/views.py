@@ -63,7 +63,8 @@ async def new_submit(request: Request, principal: Principal = Depends(login_requ
     except (DomainError, ValueError) as exc:
         _, owners = org_service.list_organisations(principal=principal, kind="enterprise", limit=200)
         message = exc.message if isinstance(exc, DomainError) else str(exc)
-        return render(request, "instruments/new.html", status_code=422, owners=owners,
+        status = exc.status_code if isinstance(exc, DomainError) else 422
+        return render(request, "instruments/new.html", status_code=status, owners=owners,
                       catalogue=service.list_catalogue(), uses=USES, message=message, values=values)
     return redirect(f"/instruments/{inst.id}")
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from jiliang.core.codes import CodeError
 from jiliang.platform import i18n
 from jiliang.platform.errors import DomainError
 from jiliang.platform.web import add_template_dir, language_middleware_value, render
@@ -59,6 +60,11 @@ def create_app() -> FastAPI:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         return _error_response(request, exc.status_code, exc.as_dict())
+
+    @app.exception_handler(CodeError)
+    async def code_error(request: Request, exc: CodeError) -> Response:
+        # a malformed or non-existent code reaching core from user input (e.g. a region filter) is a 422
+        return _error_response(request, 422, {"error": "invalid_code", "message": str(exc), "field": exc.field})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
