@@ -20,6 +20,7 @@ Python's ``eval`` is never used.  The same compiled expression evaluates floats,
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -110,8 +111,20 @@ class Expression:
 def parse_expression(source: str, *, output: str | None = None) -> Expression:
     """Parse and validate ``source``; return a compiled :class:`Expression`.
 
-    ``output`` names the output quantity for error messages.
+    ``output`` names the output quantity for error messages.  Results are cached (expressions are
+    immutable), so rebuilding a model with new input values does not parse again.
     """
+    if isinstance(source, str) and (output is None or isinstance(output, str)):
+        return _parse_cached(source, output)
+    return _parse(source, output=output)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(source: str, output: str | None) -> Expression:
+    return _parse(source, output=output)
+
+
+def _parse(source: str, *, output: str | None = None) -> Expression:
     where = f" for output {output!r}" if output else ""
     if not isinstance(source, str):
         raise ExpressionError(f"model expression{where} must be a string, got {type(source).__name__}",
@@ -150,8 +163,24 @@ def _reject(msg: str, output: str | None) -> ExpressionError:
     return ExpressionError(msg, quantity=output, field="expression")
 
 
+class _Seg:
+    """Source text of a node, computed only when an error message needs it."""
+
+    def __init__(self, src: str, node: ast.AST) -> None:
+        self.src, self.node = src, node
+
+    def __str__(self) -> str:
+        return _segment(self.src, self.node)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __getitem__(self, item: slice) -> str:
+        return str(self)[item]
+
+
 def _validate(node: ast.AST, src: str, names: set[str], where: str, output: str | None) -> None:
-    seg = _segment(src, node)
+    seg = _Seg(src, node)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise _reject(f"constant {seg!r} in model expression{where} is not allowed (numbers only)", output)

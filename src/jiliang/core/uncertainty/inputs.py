@@ -362,10 +362,7 @@ class Input:
         if u == 0.0:
             return np.full(size, x)
         if d == "normal":
-            out = rng.standard_normal(size)
-            out *= u
-            out += x
-            return out
+            return rng.normal(x, u, size)
         if d == "student_t":
             out = rng.standard_t(self.dof, size)
             out *= u

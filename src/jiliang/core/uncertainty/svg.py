@@ -57,6 +57,17 @@ def histogram_svg(
                          field="histogram_bins")
     edges, dens = h.edges, h.density
     x0, x1 = float(edges[0]), float(edges[-1])
+    glo = ghi = None
+    if gum is not None:
+        q = 0.5 * (1 + mcm.coverage_probability)
+        if gum.coverage_probability is not None and abs(gum.coverage_probability - mcm.coverage_probability) < 1e-12:
+            k = gum.coverage_factor
+        else:
+            nu = gum.dof_for_coverage
+            k = float(stats.norm.ppf(q) if not math.isfinite(nu) else stats.t.ppf(q, nu))
+        glo, ghi = gum.value - k * gum.standard_uncertainty, gum.value + k * gum.standard_uncertainty
+        pad = 0.03 * (max(x1, ghi) - min(x0, glo))
+        x0, x1 = min(x0, glo - pad), max(x1, ghi + pad)
     ml, mr, mt, mb = 64, 16, 36, 48
     pw, ph = width - ml - mr, height - mt - mb
     gx = gy = None
@@ -107,15 +118,9 @@ def histogram_svg(
 
     for x in mcm.interval:
         vline(x, "#08519c", "5,3")
-    if gum is not None:
-        lo, hi = gum.value - gum.expanded_uncertainty, gum.value + gum.expanded_uncertainty
-        if gum.coverage_probability is None or abs(gum.coverage_probability - mcm.coverage_probability) > 1e-12:
-            q = 0.5 * (1 + mcm.coverage_probability)
-            nu = gum.dof_for_coverage
-            k = stats.norm.ppf(q) if not math.isfinite(nu) else stats.t.ppf(q, nu)
-            lo, hi = gum.value - k * gum.standard_uncertainty, gum.value + k * gum.standard_uncertainty
-        vline(lo, "#d62728", "2,2")
-        vline(hi, "#d62728", "2,2")
+    if glo is not None and ghi is not None:
+        vline(glo, "#d62728", "2,2")
+        vline(ghi, "#d62728", "2,2")
     # axes
     parts.append(f'<line x1="{ml}" y1="{base:.2f}" x2="{ml + pw}" y2="{base:.2f}" stroke="black"/>')
     parts.append(f'<line x1="{ml}" y1="{mt}" x2="{ml}" y2="{base:.2f}" stroke="black"/>')
