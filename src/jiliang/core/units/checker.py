@@ -108,6 +108,7 @@ class CheckRule:
     reject_numbers: frozenset[str]
     context_required: tuple[str, ...]
     context_forbidden: tuple[str, ...]
+    guard_numbers: frozenset[str]
     window: int
     severity: str
     source: str
@@ -307,7 +308,8 @@ _NUM_CHARS = frozenset(
 )
 _NUM_FULL = re.compile(NUM)
 #: a number-only unit word is a candidate only when one of these characters stands right before it
-_BEFORE_CLASS = "".join(re.escape(c) for c in sorted(_NUM_CHARS | set("每/ \t")))
+_SPACES = " \t\u00a0\u3000"
+_BEFORE_CLASS = "".join(re.escape(c) for c in sorted(_NUM_CHARS | set("每/") | set(_SPACES)))
 _MAX_NUMBER_CHARS = 40
 _MAX_IDIOM = 8
 
@@ -343,6 +345,8 @@ class Checker:
     _word_rule: Mapping[str, tuple[str, ...]] = field(repr=False)
     _patterns: Mapping[str, tuple[str, re.Pattern[str]]] = field(repr=False)
     _idiom_re: re.Pattern[str] = field(repr=False)
+    _per_words: frozenset[str] = field(repr=False)
+    _numeral_words: frozenset[str] = field(repr=False)
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Checker:
@@ -365,6 +369,7 @@ class Checker:
                 reject_numbers=frozenset(r["reject_numbers"]),
                 context_required=tuple(r["context_required"]),
                 context_forbidden=tuple(r["context_forbidden"]),
+                guard_numbers=frozenset(r["guard_numbers"]),
                 window=int(r["window"]),
                 severity=r["severity"],
                 source=r["source"],
@@ -423,7 +428,15 @@ class Checker:
             _trigger=trigger,
             _word_rule={k: tuple(v) for k, v in word_rule.items()},
             _patterns=patterns,
-            _idiom_re=re.compile("|".join(re.escape(i) for i in sorted(doc["idioms"], key=len, reverse=True))),
+            _per_words=frozenset(
+                v
+                for v in variants
+                if any(rules[i].per for i in word_rule.get(v) or word_rule.get(v.lower()) or [])
+            ),
+            _numeral_words=frozenset(v for v in variants if all(c in _NUM_CHARS for c in v)),
+            _idiom_re=re.compile(
+                "|".join(re.escape(i) for i in sorted(doc["idioms"], key=len, reverse=True))
+            ),
         )
 
     @property
@@ -447,8 +460,10 @@ class Checker:
             for e in self.exemptions.values()
             if (e.id in exemptions if exemptions is not None else e.enabled)
         ]
+        judge = self._judge
         for m in self._trigger.finditer(text):
-            f = self._judge(text, m.group(0), m.start(), m.end(), active, include_exempt, context)
+            s, e = m.span()
+            f = judge(text, m.group(0), s, e, active, include_exempt, context)
             if f is not None:
                 yield f
 
@@ -469,20 +484,27 @@ class Checker:
                 return None
             nm = _NUM_FULL.search(pm.group(0))
             return self._finding(
-                text, s, pm.end(), self.rules[rid], nm.group(0) if nm else None, active, include_exempt, context
+                text,
+                s,
+                pm.end(),
+                self.rules[rid],
+                nm.group(0) if nm else None,
+                active,
+                include_exempt,
+                context,
             )
         ids = self._word_rule.get(word) or self._word_rule.get(word.lower(), ())
         if not ids:
             return None
         # a numeral that is also a unit word (两) followed by another unit word is part of that number
-        if all(c in _NUM_CHARS for c in word):
+        if word in self._numeral_words:
             k = e
-            while k < len(text) and text[k] in " \t":
+            while k < len(text) and text[k] in _SPACES:
                 k += 1
             if self._trigger.match(text, k):
                 return None
         number = _number_before(text, s)
-        per_start = _per_before(text, s, word)
+        per_start = _per_before(text, s, word) if word in self._per_words else None
         for rid in ids:
             rule = self.rules[rid]
             candidates: list[tuple[str, int, str | None]] = []
@@ -518,22 +540,27 @@ class Checker:
             if n[0].isascii() and n[0].isalpha() and not word.isascii():
                 return False  # English number words only before English unit words
             # an Arabic number glued to letters before it is part of a code (G1/2, A4, COVID-19)
-            if start > 0 and (
-                text[start - 1].isascii() and text[start - 1].isalnum() or text[start - 1] in "./"
-            ):
+            prev = text[start - 1] if start > 0 else ""
+            if prev and (prev.isascii() and prev.isalnum() or prev in "./"):
+                return False
+            if prev in ("-", "–") and start > 1 and text[start - 2].isascii() and text[start - 2].isalnum():
                 return False
         if rule.not_after and text.endswith(rule.not_after, max(0, start - 4), start):
             return False
-        if rule.not_before and text.startswith(rule.not_before, end):
+        if (
+            rule.not_before
+            and text.startswith(rule.not_before, end)
+            and not (branch == "num" and rule.guard_numbers and number not in rule.guard_numbers)
+        ):
             return False
         if rule.not_before_re is not None and rule.not_before_re.match(text, end):
             return False
         if rule.context_required or rule.context_forbidden:
             lo, hi = max(0, start - rule.window), min(len(text), end + rule.window)
             window = text[lo:hi]
-            if rule.context_required and not any(c in window for c in rule.context_required):
+            if rule.context_required and not _context_re(rule.context_required).search(window):
                 return False
-            if any(c in window for c in rule.context_forbidden):
+            if rule.context_forbidden and _context_re(rule.context_forbidden).search(window):
                 return False
         # idioms overlapping the match (each idiom is tried at every position of a small window)
         for im in self._idiom_re.finditer(text, max(0, start - _MAX_IDIOM), end + _MAX_IDIOM):
@@ -559,7 +586,7 @@ class Checker:
                 w = ex.window * 3 if text[start:end].isascii() else ex.window
                 lo, hi = max(0, start - w), min(len(text), end + w)
                 window = (text[lo:hi] + "\n" + context).lower()
-                if any(c in window for c in ex.context):
+                if _context_re(ex.context).search(window):
                     exempted_by = ex.id
                     break
         if exempted_by and not include_exempt:
@@ -585,10 +612,24 @@ class Checker:
         )
 
 
+@cache
+def _context_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Context words as one expression; English words must stand alone (fee is not in feed)."""
+    parts = []
+    for w in sorted(words, key=len, reverse=True):
+        body = re.escape(w)
+        if w[:1].isascii() and w[:1].isalnum():
+            body = r"(?<![A-Za-z])" + body
+        if w[-1:].isascii() and w[-1:].isalnum():
+            body += r"(?![A-Za-z])"
+        parts.append(body)
+    return re.compile("|".join(parts))
+
+
 def _number_before(text: str, s: int) -> tuple[int, str] | None:
     """The number written right before position ``s`` (start index and text), if any."""
     j = s
-    while j > 0 and text[j - 1] in " \t":
+    while j > 0 and text[j - 1] in _SPACES:
         j -= 1
     k = j
     lim = max(0, j - _MAX_NUMBER_CHARS)
@@ -610,7 +651,7 @@ def _number_before(text: str, s: int) -> tuple[int, str] | None:
 def _per_before(text: str, s: int, word: str) -> int | None:
     """Start of a 'per' marker (每, 元/, 元每, /, English per) right before position ``s``."""
     j = s
-    while j > 0 and text[j - 1] in " \t":
+    while j > 0 and text[j - 1] in _SPACES:
         j -= 1
     head = text[max(0, j - 4) : j]
     if head.endswith(("元/", "元每")):

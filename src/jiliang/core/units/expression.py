@@ -376,6 +376,18 @@ _HINTS = {
     "Kg": "write kg (the prefix kilo is lower-case k)",
     "KG": "write kg",
     "cc": "write mL or cm³",
+    "mins": "write min (no plural)",
+    "secs": "write s",
+    "kgs": "write kg (no plural)",
+    "gms": "write g",
+    "mls": "write mL",
+    "ltr": "write L",
+    "KM": "write km",
+    "Km": "write km",
+    "KWH": "write kW·h",
+    "Kwh": "write kW·h",
+    "kmh": "write km/h",
+    "mph": "mile per hour is not a legal unit; write km/h",
 }
 
 

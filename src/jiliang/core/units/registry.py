@@ -167,6 +167,7 @@ class Registry:
     exclusive_kinds: tuple[frozenset[str], ...]
     compound_aliases: Mapping[str, str]
     sources: Mapping[str, str]
+    cross_code_status: str
 
     def unit(self, code: str) -> Unit:
         """Look a unit up by its code (``"metre"``, ``"jin"``)."""
@@ -272,4 +273,5 @@ def get_registry() -> Registry:
         exclusive_kinds=tuple(frozenset(g) for g in udoc["exclusive_kinds"]),
         compound_aliases=MappingProxyType(dict(udoc["compound_aliases"])),
         sources=MappingProxyType(dict(udoc["sources"])),
+        cross_code_status=str(udoc["cross_code_status"]),
     )

@@ -1,0 +1,1 @@
+"""Registry and checker data files (JSON), loaded with importlib.resources."""
