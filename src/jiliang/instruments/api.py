@@ -54,7 +54,7 @@ class RecallRunResult(BaseModel):
 def _filters(
     q: str | None = Query(None, max_length=100), catalogue_code: str | None = Query(None, max_length=8),
     use: str | None = Query(None, max_length=30), status: str | None = Query(None, max_length=20),
-    region: str | None = Query(None, pattern=r"^(\d{6})?$"), owner_id: int | None = Query(None, ge=1, le=2**31),
+    region: str | None = Query(None, pattern=r"^(\d{6})?$"), owner_id: int | None = Query(None, ge=1, le=2**31 - 1),
     overdue: bool = False, due_within_days: int | None = Query(None, ge=0, le=3660),
 ) -> service.InstrumentFilter:
     # the HTML filter form submits every field, so an empty value means "no filter"; region 000000 is the

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class InstrumentCreate(BaseModel):
     code: str | None = Field(default=None, max_length=32, description="generated when empty")
     catalogue_code: str = Field(min_length=1, max_length=8)
-    owner_id: int
+    owner_id: int = Field(ge=1, le=2**31 - 1)  # an INTEGER key
     maker: str = Field(default="", max_length=200)
     model: str = Field(default="", max_length=100)
     serial_number: str = Field(default="", max_length=100)
@@ -33,7 +33,7 @@ class InstrumentUpdate(BaseModel):
 class VerificationCreate(BaseModel):
     verified_on: dt.date
     result: str = Field(pattern="^(pass|fail)$")
-    institution_id: int | None = None
+    institution_id: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an INTEGER key
     certificate_no: str = Field(default="", max_length=64)
 
 

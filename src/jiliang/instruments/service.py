@@ -144,6 +144,10 @@ def record_verification(*, principal: Principal, instrument_id: int, data: Verif
         if inst.last_verified_on and data.verified_on < inst.last_verified_on:
             raise DomainError("an earlier verification than the last one on record", field="verified_on")
         institution_id = principal.organisation_id if principal.role == "institution" else data.institution_id
+        if institution_id is not None:
+            performer = s.get(Organisation, institution_id)
+            if performer is None or performer.kind != "institution":
+                raise DomainError(f"no technical institution {institution_id}", field="institution_id")
         item = s.get(CatalogueItem, inst.catalogue_code)
         assert item is not None
         before = snapshot(inst)
@@ -297,7 +301,9 @@ def generate_recalls(*, principal: Principal, today: dt.date | None = None, days
         result = s.execute(
             insert(RecallNotice).from_select(
                 ["instrument_id", "owner_id", "region_code", "due_on", "issued_on", "status"], source
-            )
+            ),
+            # an INSERT ... SELECT keeps its rowcount only when asked (else -1 on PostgreSQL/psycopg)
+            execution_options={"preserve_rowcount": True},
         )
         created = int(result.rowcount or 0)
         audit.record(

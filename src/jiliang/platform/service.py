@@ -23,8 +23,8 @@ def require_role(principal: Principal, *roles: str) -> None:
 
 def get_visible(session: Any, principal: Principal, model: Any, key: Any, what: str) -> Any:
     """Load one object, answering 404 (not 403) when it is outside the principal's scope."""
-    if isinstance(key, int) and not 0 < key < 2**63:
-        raise NotFound(f"{what} {key} not found")  # no such row; a larger key would overflow the driver
+    if isinstance(key, int) and not 0 < key < 2**31:
+        raise NotFound(f"{what} {key} not found")  # keys are INTEGER: a larger one would overflow the database
     obj = session.get(model, key)
     if obj is None or not can_see(principal, obj):
         raise NotFound(f"{what} {key} not found")
