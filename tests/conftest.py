@@ -19,20 +19,13 @@ ROLE_USERS = ("admin", "regulator", "regulator_hz", "regulator_js", "institution
 
 
 def _reset_database() -> None:
-    from jiliang.platform.db import get_engine, reset_engine
+    from jiliang.platform.db import drop_everything, reset_engine
     from jiliang.platform.settings import get_settings
 
     get_settings.cache_clear()
     reset_engine()
-    url = get_settings().resolved_database_url()
-    if not url.startswith("sqlite"):
-        from jiliang.models_all import metadata
-
-        engine = get_engine()
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        metadata.drop_all(engine)
-        reset_engine()
+    if not get_settings().resolved_database_url().startswith("sqlite"):
+        drop_everything()
 
 
 @pytest.fixture(scope="session")

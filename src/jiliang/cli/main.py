@@ -67,7 +67,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @app.command()
 def demo(seed: int = 20231, enterprises: int = 2000, instruments: int = 50_000, force: bool = False) -> None:
     """Build the demo dataset (a synthetic province) into the database; --force starts from an empty one."""
-    from jiliang.platform.db import get_engine, reset_engine
+    from jiliang.platform.db import drop_everything, reset_engine
     from jiliang.platform.settings import get_settings
 
     if force:
@@ -77,11 +77,7 @@ def demo(seed: int = 20231, enterprises: int = 2000, instruments: int = 50_000, 
             for suffix in ("", "-wal", "-shm"):
                 Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
         else:
-            from jiliang.models_all import metadata
-
-            metadata.drop_all(get_engine())
-            with get_engine().begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            drop_everything()
     _upgrade()
     from jiliang.demo import DEMO_PASSWORD, build, demo_users
 

@@ -26,6 +26,7 @@ from jiliang.platform.models import Region
 class Dashboard:
     scope: str
     scope_name: str
+    scope_name_en: str
     today: dt.date
     totals: dict[str, int] = field(default_factory=dict)
     by_item: list[dict[str, Any]] = field(default_factory=list)
@@ -74,7 +75,8 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
 
     with read_session() as s:
         scope_region = s.get(Region, scope)
-        dash = Dashboard(scope=scope, scope_name=scope_region.name_zh if scope_region else "全部", today=today)
+        dash = Dashboard(scope=scope, scope_name=scope_region.name_zh if scope_region else "全国",
+                         scope_name_en=scope_region.name_en if scope_region else "All regions", today=today)
         # one grouped pass over the scope: (region, item, use) x (in use, overdue, due soon, due in a year, status)
         rows = s.execute(
             select(
@@ -133,9 +135,10 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
     for code, v in sorted(item_acc.items(), key=lambda kv: -kv[1]["total"]):
         item = items.get(code)
         name = (item.name_l2 or item.name_l1) if item else code
-        dash.by_item.append({"code": code, "name": name, **v, "overdue_rate": _rate(v["overdue"], v["in_use"])})
+        name_en = item.name_en if item else code
+        dash.by_item.append({"code": code, "name": name, "name_en": name_en, **v, "overdue_rate": _rate(v["overdue"], v["in_use"])})
         dash.capacity.append({
-            "code": code, "name": name, "falling_due": v["due_year"], "capacity": capacity_by_item.get(code, 0),
+            "code": code, "name": name, "name_en": name_en, "falling_due": v["due_year"], "capacity": capacity_by_item.get(code, 0),
             "ratio": round(capacity_by_item.get(code, 0) / v["due_year"], 2) if v["due_year"] else None,
             "period_source_status": item.period_source_status if item else "unknown",
         })
@@ -144,7 +147,8 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
     for code, v in sorted(region_acc.items()):
         reg_obj = regions.get(code)
         dash.by_region.append({
-            "code": code, "name": reg_obj.name_zh if reg_obj else code, **v,
+            "code": code, "name": reg_obj.name_zh if reg_obj else code,
+            "name_en": reg_obj.name_en if reg_obj else code, **v,
             "overdue_rate": _rate(v["overdue"], v["in_use"]),
         })
     months = []

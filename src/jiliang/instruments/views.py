@@ -20,7 +20,7 @@ from jiliang.platform.charts import bar_chart, line_chart
 from jiliang.platform.errors import DomainError, ValidationReport
 from jiliang.platform.i18n import gettext_ as _
 from jiliang.platform.settings import get_settings
-from jiliang.platform.web import check_csrf, login_required, redirect, render
+from jiliang.platform.web import check_csrf, localized, login_required, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -109,14 +109,14 @@ def detail_page(request: Request, instrument_id: int, principal: Principal = Dep
 
 
 @router.post("/instruments/{instrument_id}/status")
-def status_submit(instrument_id: int, status: str = Form(..., max_length=20),
+def status_submit(instrument_id: int, status: str = Form(..., max_length=20, pattern="^(in_use|suspended|scrapped)$"),
                   principal: Principal = Depends(login_required)) -> Response:
     service.update_instrument(principal=principal, instrument_id=instrument_id, data=InstrumentUpdate(status=status))
     return redirect(f"/instruments/{instrument_id}")
 
 
 @router.post("/instruments/{instrument_id}/verify")
-def verify_submit(instrument_id: int, verified_on: dt.date = Form(...), result: str = Form(..., max_length=10),
+def verify_submit(instrument_id: int, verified_on: dt.date = Form(...), result: str = Form(..., pattern="^(pass|fail)$"),
                   certificate_no: str = Form("", max_length=64), principal: Principal = Depends(login_required)) -> Response:
     service.record_verification(principal=principal, instrument_id=instrument_id,
                                 data=VerificationCreate(verified_on=verified_on, result=result, certificate_no=certificate_no))
@@ -155,10 +155,10 @@ def dashboard_page(request: Request, region: str | None = Query(None, pattern=r"
     dash = dashboard.build(principal=principal, region=region)
     top = dash.by_item[:12]
     charts = {
-        "items": bar_chart([r["name"] for r in top], [(_("in use"), [r["in_use"] for r in top]),
+        "items": bar_chart([localized(r["name"], r["name_en"]) for r in top], [(_("in use"), [r["in_use"] for r in top]),
                                                      (_("overdue"), [r["overdue"] for r in top])],
                            links=[f"/instruments?catalogue_code={r['code']}&region={dash.scope}" for r in top]),
-        "regions": bar_chart([r["name"] for r in dash.by_region], [(_("overdue rate"), [r["overdue_rate"] for r in dash.by_region])],
+        "regions": bar_chart([localized(r["name"], r["name_en"]) for r in dash.by_region], [(_("overdue rate"), [r["overdue_rate"] for r in dash.by_region])],
                              unit="%", links=[f"/dashboard?region={r['code']}" for r in dash.by_region]),
         "uses": bar_chart([_(r["use"]) for r in dash.by_use], [(_("in use"), [r["in_use"] for r in dash.by_use]),
                                                                (_("overdue"), [r["overdue"] for r in dash.by_use])],

@@ -9,7 +9,23 @@ PALETTE = ("#0b5cad", "#b3261e", "#1e7b34", "#9a6700", "#6f42c1", "#0a7f8f")
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2f}"
+    if v == int(v):
+        return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) >= 1 else f"{v:.2f}"
+
+
+def _text_width(text: str, size: float) -> float:
+    """Approximate rendered width: CJK and full-width characters are one em, others about half."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in text)
+
+
+def fit_label(text: str, max_width: float, size: float = 12) -> str:
+    """Shorten a label with an ellipsis so that it fits ``max_width`` pixels."""
+    if _text_width(text, size) <= max_width:
+        return text
+    while text and _text_width(text + "…", size) > max_width:
+        text = text[:-1]
+    return text + "…"
 
 
 def bar_chart(
@@ -36,7 +52,7 @@ def bar_chart(
         out.append(f'<text x="{x + 14}" y="15" font-size="12">{escape(name)}</text>')
     for i, label in enumerate(labels):
         y0 = top + i * row_h
-        text = escape(label if len(label) <= 14 else label[:13] + "…")
+        text = escape(fit_label(label, left - 10))
         if links:
             out.append(f'<a href="{escape(links[i])}">')
         out.append(f'<text x="{left - 6}" y="{y0 + row_h / 2}" font-size="12" text-anchor="end">{text}</text>')

@@ -82,6 +82,25 @@ def reset_engine() -> None:
         _engine = _factory = _write_factory = None
 
 
+def drop_everything() -> None:
+    """Remove every table (tests and ``jiliang demo --force``). PostgreSQL: the whole public schema."""
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        from sqlalchemy import MetaData
+
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in reversed(meta.sorted_tables):
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')
+    reset_engine()
+
+
 def is_sqlite() -> bool:
     return get_engine().dialect.name == "sqlite"
 

@@ -55,9 +55,17 @@ def environment() -> Environment:
             i18n.gettext_, i18n.ngettext_, newstyle=True
         )
         env.globals["lang_names"] = i18n.LANGUAGES
+        env.globals["localized"] = localized
         env.filters["d"] = lambda v: v.isoformat() if isinstance(v, dt.date) else ("" if v is None else v)
         _env_cache["env"] = env
     return env
+
+
+def localized(zh: str | None, en: str | None) -> str:
+    """The English form on English pages when there is one, else the Chinese form."""
+    if i18n.get_language() == "en" and en:
+        return en
+    return zh or en or ""
 
 
 def principal_from_user(user: User) -> Principal:

@@ -19,7 +19,7 @@ from jiliang.platform.web import add_template_dir, language_middleware_value, re
 
 log = logging.getLogger("jiliang")
 
-AREAS = ("jiliang.organisations", "jiliang.instruments")
+AREAS = ("jiliang.organisations", "jiliang.instruments", "jiliang.uncertainty_budgets", "jiliang.unit_inspections")
 
 
 def _wants_json(request: Request) -> bool:
@@ -36,7 +36,7 @@ def _error_response(request: Request, status: int, body: dict[str, Any]) -> Resp
     title = {400: "Invalid request", 401: "Please log in", 403: "Not allowed", 404: "Not found",
              409: "Conflict", 413: "Too large", 422: "Invalid input", 429: "Too many requests"}.get(status, "Error")
     return render(request, "error.html", status_code=status, title=i18n.gettext_(title),
-                  message=body.get("message", ""), errors=body.get("errors"))
+                  message=i18n.gettext_(str(body.get("message", ""))), errors=body.get("errors"))
 
 
 def create_app() -> FastAPI:
