@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.core import duedates
-from jiliang.core.codes import CodeError, make_instrument_code, validate_instrument_code
+from jiliang.core.codes import CodeError, make_instrument_code, validate_credit_code, validate_instrument_code
 from jiliang.instruments.models import STATUSES, USES, CatalogueItem, ImportBatch, Instrument
-from jiliang.instruments.service import due_for, next_sequence, rule_of
+from jiliang.instruments.service import check_code_matches, due_for, next_sequence, rule_of
 from jiliang.organisations.models import Organisation
 from jiliang.platform import audit
 from jiliang.platform.access import Principal
@@ -57,6 +57,10 @@ for _key, _zh, _req in COLUMNS:
     _ALIASES[_zh] = _key
     _ALIASES[f"{_zh} ({_key})"] = _key
     _ALIASES[f"{_zh}({_key})"] = _key
+
+# columns an export writes that import recomputes: accepted and ignored, so that an export re-imports unchanged
+_EXPORT_ONLY = (("next_due_on", "下次检定日期"), ("region_code", "区划代码"))
+_IGNORED = {name for key, zh in _EXPORT_ONLY for name in (key, zh, f"{zh} ({key})", f"{zh}({key})")}
 
 USE_ALIASES = {
     "贸易结算": "trade_settlement", "安全防护": "safety_protection",
@@ -160,7 +164,7 @@ def _header(cells: Sequence[Any], parsed: _Parsed) -> list[str | None]:
     for i, raw in enumerate(cells):
         name = _cell(raw)
         key = _ALIASES.get(name) or _ALIASES.get(name.lower())
-        if key is None and name:
+        if key is None and name and name not in _IGNORED and name.lower() not in _IGNORED:
             parsed.error(1, "header", f"unknown column '{name}' (column {i + 1})", name)
         keys.append(key)
     present = {k for k in keys if k}
@@ -230,7 +234,13 @@ def parse_rows(
         credit = rec.get("owner_credit_code", "").upper()
         owner = orgs.get(credit)
         if owner is None:
-            parsed.error(line, "owner_credit_code", "no registered enterprise with this credit code", credit)
+            # say why the code itself is wrong (GB 32100 check character etc.), not only that it is unknown
+            try:
+                validate_credit_code(credit)
+            except CodeError as exc:
+                parsed.error(line, "owner_credit_code", f"invalid credit code: {exc.reason}", credit)
+            else:
+                parsed.error(line, "owner_credit_code", "no registered enterprise with this credit code", credit)
             bad = True
         elif owner[2] != "enterprise":
             parsed.error(line, "owner_credit_code", "the organisation is not an enterprise", credit)
@@ -278,6 +288,11 @@ def parse_rows(
                 bad = True
         if bad or owner is None or item is None:
             continue
+        if code:
+            mismatch = check_code_matches(code, owner[1], item_code)
+            if mismatch:
+                parsed.error(line, "code", mismatch, code)
+                continue
         natural = (owner[0], item_code, rec.get("maker", ""), serial)
         if natural in seen_natural:
             parsed.error(line, "serial_number", f"same owner, item, maker and serial as row {seen_natural[natural]}",

@@ -70,7 +70,23 @@ def next_sequence(session: Session, region_code: str, catalogue_code: str) -> in
     )
     if not top:
         return 1
-    return int(top[len(prefix) : len(prefix) + 8]) + 1
+    seq = int(top[len(prefix) : len(prefix) + 8]) + 1
+    if seq > 99_999_999:
+        raise Conflict(f"the sequence space of region {region_code} and item {catalogue_code} is exhausted; "
+                       "give the identification code explicitly", field="code")
+    return seq
+
+
+def check_code_matches(code: str, region_code: str, catalogue_code: str) -> str | None:
+    """Why an explicit identification code does not fit its owner's region and catalogue item, or None.
+
+    The code encodes the owner's region (positions 1-6) and the catalogue item (7-10).
+    """
+    if code[:6] != region_code:
+        return f"positions 1-6 ({code[:6]}) must be the owner's region code {region_code}"
+    if code[6:10] != catalogue_code:
+        return f"positions 7-10 ({code[6:10]}) must be the catalogue item {catalogue_code}"
+    return None
 
 
 def register_instrument(*, principal: Principal, data: InstrumentCreate) -> Instrument:
@@ -94,6 +110,9 @@ def register_instrument(*, principal: Principal, data: InstrumentCreate) -> Inst
                 validate_instrument_code(code)
             except CodeError as exc:
                 raise DomainError(str(exc), field="code") from exc
+            mismatch = check_code_matches(code, owner.region_code, item.code)
+            if mismatch:
+                raise DomainError(mismatch, field="code")
             if s.scalar(select(Instrument.id).where(Instrument.code == code)):
                 raise Conflict(f"identification code {code} is already registered", field="code")
         else:

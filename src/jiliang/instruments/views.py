@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -196,7 +197,7 @@ def dashboard_export(region: str | None = Query(None, pattern=r"^\d{6}$"),
 @router.get("/public/lookup")
 def public_lookup_form(request: Request, code: str | None = Query(None, max_length=40)) -> Response:
     if code:
-        return redirect(f"/public/instruments/{code.strip()}")
+        return redirect(f"/public/instruments/{quote(code.strip(), safe='')}")
     return render(request, "instruments/lookup.html")
 
 

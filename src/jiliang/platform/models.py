@@ -42,7 +42,7 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True)
     # organisations live in a domain area; the platform refers to the table by name only.
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", use_alter=True), nullable=True
+        ForeignKey("organisations.id"), nullable=True
     )
     duties: Mapped[str] = mapped_column(String(100), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
