@@ -4,5 +4,7 @@ from jiliang.instruments import models as instruments_models  # noqa: F401
 from jiliang.organisations import models as organisations_models  # noqa: F401
 from jiliang.platform import models as platform_models  # noqa: F401
 from jiliang.platform.db import Base
+from jiliang.uncertainty_budgets import models as uncertainty_budgets_models  # noqa: F401
+from jiliang.unit_inspections import models as unit_inspections_models  # noqa: F401
 
 metadata = Base.metadata

@@ -25,10 +25,12 @@ db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 instruments_app = typer.Typer(help="The mandatory-verification register", no_args_is_help=True)
 recalls_app = typer.Typer(help="Recall notices", no_args_is_help=True)
+stats_app = typer.Typer(help="The dashboard's tallies", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(recalls_app, name="recalls")
+app.add_typer(stats_app, name="stats")
 app.add_typer(uncertainty_app, name="uncertainty")
 app.add_typer(units_app, name="units")
 app.add_typer(comparison_app, name="comparison")
@@ -197,6 +199,33 @@ def recalls_generate(days_before: int = typer.Option(None), today: str = typer.O
     n = service.generate_recalls(principal=SYSTEM, today=day,
                                  days_before=days_before if days_before is not None else get_settings().recall_days_before)
     console.print(f"{n} recall notice(s) created")
+
+
+@stats_app.command("check")
+def stats_check() -> None:
+    """Compare the maintained tallies with a fresh count of the register; exit 1 on any difference."""
+    from jiliang.instruments import tallies
+    from jiliang.platform.db import read_session
+
+    with read_session() as s:
+        problems = tallies.check(s)
+    for p in problems[:100]:
+        err.print(p)
+    if problems:
+        err.print(f"[red]{len(problems)} difference(s)[/red]; run `jiliang stats rebuild`")
+        raise typer.Exit(1)
+    console.print("tallies agree with the register")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recount the tallies from the register (as of today)."""
+    from jiliang.instruments import tallies
+    from jiliang.platform.db import write_session
+
+    with write_session() as s:
+        tallies.rebuild(s, dt.date.today())
+    console.print("tallies rebuilt")
 
 
 def main() -> None:  # pragma: no cover

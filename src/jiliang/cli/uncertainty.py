@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jiliang.core.uncertainty import ModelError, evaluate_spec, histogram_svg, load_model
+from jiliang.core.uncertainty import ModelError, evaluate_spec, load_model
 from jiliang.core.uncertainty.modelfile import Evaluation
 
 app = typer.Typer(help="Measurement uncertainty (GUM / JJF 1059.1, Monte Carlo / JJF 1059.2)",
@@ -29,17 +29,6 @@ def _group() -> None:
 def _fail(msg: str) -> None:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code=2)
-
-
-def _json_safe(x: Any) -> Any:
-    """Replace non-finite floats by None so the output is strict JSON."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    return x
 
 
 def _g(x: float | None, digits: int = 6) -> str:
@@ -135,12 +124,12 @@ def evaluate(
     except ModelError as exc:
         _fail(str(exc))
         return
-    if svg is not None and ev.mcm is not None:
-        names = ev.gum.output_names
-        for name in names:
-            path = svg if len(names) == 1 else svg.with_name(f"{svg.stem}-{name}{svg.suffix or '.svg'}")
-            path.write_text(histogram_svg(ev.mcm[name], ev.gum[name]), encoding="utf-8")
+    if svg is not None:
+        svgs = ev.histogram_svgs()
+        for name, text_svg in svgs.items():
+            path = svg if len(svgs) == 1 else svg.with_name(f"{svg.stem}-{name}{svg.suffix or '.svg'}")
+            path.write_text(text_svg, encoding="utf-8")
     if as_json:
-        typer.echo(json.dumps(_json_safe(ev.to_dict()), ensure_ascii=False, indent=2, allow_nan=False))
+        typer.echo(json.dumps(ev.to_json_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         typer.echo(_text_report(ev))

@@ -10,18 +10,15 @@ import html
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from jiliang.core.units import (
-    Finding,
+    InvalidInputError,
     UnitError,
-    check_cells,
-    check_text,
     conversion_factor,
     convert,
     exact_conversion,
@@ -31,13 +28,11 @@ from jiliang.core.units import (
     parse_unit,
     to_dsi,
 )
+from jiliang.unit_inspections.reader import DEFAULT_MAX_LINE, Located, check_document, read_document
 
 app = typer.Typer(
     help="Legal units of measurement: convert, show and check (法定计量单位).", no_args_is_help=True
 )
-
-#: Longest line accepted by `check` for plain text (characters); longer lines are usually not prose.
-DEFAULT_MAX_LINE = 1_000_000
 
 
 class InputError(Exception):
@@ -126,16 +121,6 @@ def show_cmd(unit: Annotated[str, typer.Argument(help="A unit expression, e.g. k
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Located:
-    """A finding with its place in the input (line for text; sheet/row/column for tables)."""
-
-    finding: Finding
-    where: str
-    line: int | None = None
-    sheet: str | None = None
-
-
 def _read_bytes(file: str) -> tuple[bytes, str]:
     if file == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
@@ -148,33 +133,6 @@ def _read_bytes(file: str) -> tuple[bytes, str]:
     return path.read_bytes(), file
 
 
-def _decode(data: bytes, name: str, encoding: str) -> str:
-    if not data.strip():
-        raise InputError(f"{name}: the file is empty")
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{name}: looks like a binary file (NUL bytes); give a text, .csv or .xlsx file")
-    try:
-        text = data.decode("utf-8-sig" if encoding.lower().replace("-", "") == "utf8" else encoding)
-    except UnicodeDecodeError as e:
-        raise InputError(
-            f"{name}: not valid {encoding} (byte {e.start}: {data[e.start : e.start + 4]!r}); "
-            "if the file is GBK/GB 18030, pass --encoding gb18030"
-        ) from None
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}") from None
-    return text
-
-
-def _lines(text: str, max_line: int, name: str) -> Iterator[tuple[int, str]]:
-    for n, line in enumerate(text.splitlines(), start=1):
-        if len(line) > max_line:
-            raise InputError(
-                f"{name}: line {n} has {len(line)} characters (limit {max_line}); "
-                "this does not look like text — raise --max-line to check it anyway"
-            )
-        yield n, line
-
-
 def _check_file(
     file: str,
     encoding: str,
@@ -183,65 +141,30 @@ def _check_file(
     include_exempt: bool,
     progress: bool,
 ) -> list[Located]:
+    """Read and check one input through the shared reader (the web page and API read files the same way)."""
     data, name = _read_bytes(file)
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx":
-        return _check_xlsx(data, name, exemptions, include_exempt)
-    text = _decode(data, name, encoding)
-    if suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(text)))
-        return [
-            Located(f, f"{name}:{f.row + 1 if f.row is not None else 0}:{(f.column or 0) + 1}")
-            for f in check_cells(rows, exemptions=exemptions, include_exempt=include_exempt)
-        ]
-    out: list[Located] = []
-    lines = list(_lines(text, max_line, name))
-    iterator: Any = lines
-    if progress and len(lines) > 1000:
-        from rich.progress import track
-
-        iterator = track(lines, description=f"checking {name}", transient=True, console=None)
-    for n, line in iterator:
-        for f in check_text(line, exemptions=exemptions, include_exempt=include_exempt):
-            out.append(Located(f, f"{name}:{n}:{f.start + 1}", line=n))
-    return out
-
-
-def _check_xlsx(
-    data: bytes, name: str, exemptions: Sequence[str] | None, include_exempt: bool
-) -> list[Located]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    if not data:
-        raise InputError(f"{name}: the file is empty")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise InputError(f"{name}: not a readable .xlsx workbook ({type(e).__name__})") from None
-    out: list[Located] = []
-    try:
-        for ws in wb.worksheets:
-            rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            for f in check_cells(rows, exemptions=exemptions, include_exempt=include_exempt):
-                col = _col_letter((f.column or 0) + 1)
-                out.append(Located(f, f"{name}:{ws.title}!{col}{(f.row or 0) + 1}", sheet=ws.title))
-    finally:
-        wb.close()
-    return out
+        doc = read_document(data, name=name, encoding=encoding, max_line=max_line)
+    except InvalidInputError as e:
+        message = str(e).replace("give the encoding gb18030", "pass --encoding gb18030")
+        if "characters (limit" in message:
+            message += " — raise --max-line to check it anyway"
+        raise InputError(message) from None
 
+    def wrap(lines: list[tuple[int, int, str]]) -> Iterable[tuple[int, int, str]]:
+        if progress and len(lines) > 1000:
+            from rich.progress import track
 
-def _col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
+            return track(lines, description=f"checking {name}", transient=True, console=None)
+        return lines
+
+    return check_document(
+        doc, exemptions=exemptions, include_exempt=include_exempt, max_line=max_line, wrap=wrap
+    )
 
 
 def _record(loc: Located) -> dict[str, Any]:
-    d = loc.finding.to_dict()
+    d = loc.finding.to_dict()  # row/column: the core's 0-based indexes
     d["where"] = loc.where
     d["line"] = loc.line
     d["sheet"] = loc.sheet

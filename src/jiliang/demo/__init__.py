@@ -19,6 +19,7 @@ from jiliang.core import duedates
 from jiliang.core.codes import make_credit_code, make_instrument_code
 from jiliang.demo.regions import ZHEJIANG, all_regions, counties
 from jiliang.instruments import service as instrument_service
+from jiliang.instruments import tallies
 from jiliang.instruments.models import CatalogueItem, Instrument, VerificationEvent
 from jiliang.organisations.models import Authorisation, Organisation
 from jiliang.platform import accounts, audit
@@ -201,6 +202,7 @@ def build(*, seed: int = 20231, enterprises: int = 2000, instruments: int = 50_0
                 })
         for i in range(0, len(ev), 20_000):
             s.execute(insert(VerificationEvent), ev[i : i + 20_000])
+        tallies.rebuild(s, today)
         audit.record(s, actor=SYSTEM.username, action="demo_seed", object_type="instrument", object_id="bulk",
                      after={"seed": seed, "instruments": len(inst_rows), "verifications": len(ev),
                             "authorisations": len(auth_rows)})

@@ -11,13 +11,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import and_, case, func, select
 
 from jiliang.core.codes import is_within, region_level, region_range
-from jiliang.instruments.models import CatalogueItem, Instrument, VerificationEvent
+from jiliang.instruments import tallies
+from jiliang.instruments.models import (
+    CatalogueItem,
+    Instrument,
+    InstrumentTally,
+    TallyState,
+    VerificationTally,
+)
 from jiliang.organisations.models import Authorisation
 from jiliang.platform.access import Principal, visible
-from jiliang.platform.db import read_session
+from jiliang.platform.db import read_session, write_session
 from jiliang.platform.errors import Forbidden
 from jiliang.platform.models import Region
 
@@ -56,9 +63,45 @@ def resolve_scope(principal: Principal, region: str | None) -> str:
     return "000000"
 
 
+def _rows_from_tallies(s: Any, principal: Principal, low: str, high: str) -> list[tuple[Any, ...]]:
+    """The per (region, item, use) counts, summed from the tallies instead of the register."""
+    acc: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * 8)
+    for reg, item, use, status, bucket, n in s.execute(
+        select(InstrumentTally.region_code, InstrumentTally.catalogue_code, InstrumentTally.use,
+               InstrumentTally.status, InstrumentTally.bucket, func.sum(InstrumentTally.n))
+        .where(InstrumentTally.region_code >= low, InstrumentTally.region_code <= high,
+               visible(principal, InstrumentTally))
+        .group_by(InstrumentTally.region_code, InstrumentTally.catalogue_code, InstrumentTally.use,
+                  InstrumentTally.status, InstrumentTally.bucket)
+    ):
+        n = int(n or 0)
+        v = acc[(reg, item, use)]
+        v[0] += n  # total
+        if status == "in_use":
+            v[1] += n
+            v[2] += n if bucket == "overdue" else 0
+            v[3] += n if bucket == "due30" else 0
+            v[4] += n if bucket in ("overdue", "due30", "due365") else 0
+            v[7] += n if bucket == "nodue" else 0
+        v[5] += n if status == "suspended" else 0
+        v[6] += n if status == "scrapped" else 0
+    return [(*key, *v) for key, v in acc.items() if v[0]]
+
+
+def ensure_current(today: dt.date) -> None:
+    """Roll the tallies forward to today (a no-op when already there)."""
+    with read_session() as s:
+        if s.scalar(select(TallyState.as_of).where(TallyState.id == 1)) == today:
+            return
+    with write_session() as s:
+        tallies.roll(s, today)
+
+
 def build(*, principal: Principal, region: str | None = None, today: dt.date | None = None) -> Dashboard:
-    today = today or dt.date.today()
     scope = resolve_scope(principal, region)
+    if today is None:
+        today = dt.date.today()
+        ensure_current(today)
     if scope == "000000":
         low, high = "000000", "999999"
     else:
@@ -77,34 +120,31 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
         scope_region = s.get(Region, scope)
         dash = Dashboard(scope=scope, scope_name=scope_region.name_zh if scope_region else "全国",
                          scope_name_en=scope_region.name_en if scope_region else "All regions", today=today)
-        # one grouped pass over the scope: (region, item, use) x (in use, overdue, due soon, due in a year, status)
-        rows = s.execute(
-            select(
-                Instrument.region_code, Instrument.catalogue_code, Instrument.use,
-                func.count(), count_if(in_use), count_if(overdue), count_if(due30), count_if(due_year),
-                count_if(Instrument.status == "suspended"), count_if(Instrument.status == "scrapped"),
-                count_if(and_(in_use, Instrument.next_due_on.is_(None))),
-            )
-            .where(in_scope)
-            .group_by(Instrument.region_code, Instrument.catalogue_code, Instrument.use)
-        ).all()
+        if s.scalar(select(TallyState.as_of).where(TallyState.id == 1)) == today:
+            rows = _rows_from_tallies(s, principal, low, high)
+        else:  # a date other than the tallies' date: count the register directly
+            rows = s.execute(
+                select(
+                    Instrument.region_code, Instrument.catalogue_code, Instrument.use,
+                    func.count(), count_if(in_use), count_if(overdue), count_if(due30), count_if(due_year),
+                    count_if(Instrument.status == "suspended"), count_if(Instrument.status == "scrapped"),
+                    count_if(and_(in_use, Instrument.next_due_on.is_(None))),
+                )
+                .where(in_scope)
+                .group_by(Instrument.region_code, Instrument.catalogue_code, Instrument.use)
+            ).all()
         items = {c.code: c for c in s.scalars(select(CatalogueItem))}
         regions = {r.code: r for r in s.scalars(select(Region).where(Region.code.between(low, high)))}
         auths = s.execute(
             select(Authorisation.catalogue_code, Authorisation.region_code, Authorisation.annual_capacity)
             .where(Authorisation.valid_until >= today)
         ).all()
+        first_month = (today.replace(day=1) - dt.timedelta(days=335)).strftime("%Y-%m")
         trend_rows = s.execute(
-            select(
-                extract("year", VerificationEvent.verified_on), extract("month", VerificationEvent.verified_on),
-                func.count(), count_if(VerificationEvent.result == "fail"),
-            )
-            .where(
-                VerificationEvent.region_code >= low, VerificationEvent.region_code <= high,
-                VerificationEvent.verified_on >= today - dt.timedelta(days=365),
-                visible(principal, VerificationEvent),
-            )
-            .group_by(extract("year", VerificationEvent.verified_on), extract("month", VerificationEvent.verified_on))
+            select(VerificationTally.month, func.sum(VerificationTally.n), func.sum(VerificationTally.failed))
+            .where(VerificationTally.region_code >= low, VerificationTally.region_code <= high,
+                   VerificationTally.month >= first_month, visible(principal, VerificationTally))
+            .group_by(VerificationTally.month)
         ).all()
 
     totals: dict[str, int] = defaultdict(int)
@@ -156,7 +196,7 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
     for _ in range(12):
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor - dt.timedelta(days=1)).replace(day=1)
-    by_month = {f"{int(y):04d}-{int(m):02d}": (int(n), int(f or 0)) for y, m, n, f in trend_rows}
+    by_month = {m: (int(n or 0), int(f or 0)) for m, n, f in trend_rows}
     dash.trend = [{"month": m, "verifications": by_month.get(m, (0, 0))[0], "failed": by_month.get(m, (0, 0))[1]}
                   for m in reversed(months)]
     return dash

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.core import duedates
 from jiliang.core.codes import CodeError, make_instrument_code, validate_credit_code, validate_instrument_code
+from jiliang.instruments import tallies
 from jiliang.instruments.models import STATUSES, USES, CatalogueItem, ImportBatch, Instrument
 from jiliang.instruments.service import check_code_matches, due_for, next_sequence, rule_of
 from jiliang.organisations.models import Organisation
@@ -416,6 +417,7 @@ def import_instruments(
                     rec["code"] = make_instrument_code(key[0], key[1], seqs[key])
                     seqs[key] += 1
             s.execute(table_.insert(), chunk)
+            tallies.record_many(s, chunk)
             if progress:
                 progress("insert", i + len(chunk))
         if new_rows:

@@ -127,3 +127,43 @@ class RecallNotice(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class InstrumentTally(Base):
+    """Counts of instruments by region, catalogue item, use, status and due bucket.
+
+    Maintained in the same transaction as every change to an instrument, so that the regulator's
+    dashboard reads a table whose size is bounded by regions x items x uses x statuses x buckets,
+    whatever the number of instruments. Buckets are relative to ``TallyState.as_of``, which
+    ``tallies.roll`` moves forward day by day (touching only the instruments whose bucket changes).
+    """
+
+    __tablename__ = "instrument_tallies"
+    __access__ = {"region": "region_code"}
+
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    catalogue_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    use: Mapped[str] = mapped_column(String(30), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VerificationTally(Base):
+    """Verifications per region and month (pass and fail), for the dashboard's trend."""
+
+    __tablename__ = "verification_tallies"
+    __access__ = {"region": "region_code"}
+
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TallyState(Base):
+    """The date the instrument tallies' due buckets are computed against (one row)."""
+
+    __tablename__ = "tally_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.core import duedates
 from jiliang.core.codes import CodeError, make_instrument_code, region_range, validate_instrument_code
+from jiliang.instruments import tallies
 from jiliang.instruments.models import CatalogueItem, Instrument, RecallNotice, VerificationEvent
 from jiliang.instruments.schemas import (
     InstrumentCreate,
@@ -122,6 +123,7 @@ def register_instrument(*, principal: Principal, data: InstrumentCreate) -> Inst
         inst.next_due_on = due_date(item, inst.first_verified_on, inst.last_verified_on)
         s.add(inst)
         s.flush()
+        tallies.record_change(s, None, inst)
         audit.record(
             s, actor=principal.username, action="register", object_type="instrument",
             object_id=inst.id, after=snapshot(inst),
@@ -143,6 +145,7 @@ def update_instrument(*, principal: Principal, instrument_id: int, data: Instrum
             setattr(inst, key, value)
         inst.updated_at = utcnow()
         s.flush()
+        tallies.record_change(s, before, inst)
         audit.record(
             s, actor=principal.username, action="update", object_type="instrument",
             object_id=inst.id, before=before, after=snapshot(inst),
@@ -185,6 +188,8 @@ def record_verification(*, principal: Principal, instrument_id: int, data: Verif
         )
         s.add(event)
         s.flush()
+        tallies.record_change(s, before, inst)
+        tallies.record_verification(s, inst.region_code, data.verified_on, data.result)
         audit.record(
             s, actor=principal.username, action="verify", object_type="instrument",
             object_id=inst.id, before=before, after={**snapshot(inst), "verification_event": event.id},

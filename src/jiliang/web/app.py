@@ -19,7 +19,7 @@ from jiliang.platform.web import add_template_dir, language_middleware_value, re
 
 log = logging.getLogger("jiliang")
 
-AREAS = ("jiliang.organisations", "jiliang.instruments")
+AREAS = ("jiliang.organisations", "jiliang.instruments", "jiliang.uncertainty_budgets", "jiliang.unit_inspections")
 
 
 def _wants_json(request: Request) -> bool:

@@ -46,8 +46,9 @@ Monte Carlo (JCGM 101)
 Reporting (JJF 1059.1 §5.3)
     :func:`round_result`, :func:`round_uncertainty`, :func:`format_result` (English / Chinese).
 Model files (``docs/uncertainty-model-format.md``)
-    :func:`load_model`, :func:`evaluate_spec` → :class:`Evaluation` (``to_dict()`` is the CLI's
-    ``--json`` output).
+    :func:`load_model`, :func:`evaluate_spec` → :class:`Evaluation` (``to_json_dict()`` is the CLI's
+    ``--json`` output and the API's answer; ``histogram_svgs()`` the MCM histograms);
+    :func:`json_safe` (non-finite numbers → ``None``).
 Errors
     :class:`ModelError` (bad input; ``.quantity`` names the input), :class:`ExpressionError`,
     :class:`EvaluationError` (division by zero, domain error at the estimates, …).
@@ -67,7 +68,7 @@ from jiliang.core.uncertainty.gum import (
 )
 from jiliang.core.uncertainty.inputs import DISTRIBUTIONS, Input, type_a_simultaneous
 from jiliang.core.uncertainty.model import Model
-from jiliang.core.uncertainty.modelfile import Evaluation, ModelSpec, evaluate_spec, load_model
+from jiliang.core.uncertainty.modelfile import Evaluation, ModelSpec, evaluate_spec, json_safe, load_model
 from jiliang.core.uncertainty.montecarlo import (
     AdaptiveInfo,
     McmOutput,
@@ -106,6 +107,7 @@ __all__ = [
     "evaluate_spec",
     "format_result",
     "histogram_svg",
+    "json_safe",
     "load_model",
     "monte_carlo",
     "numerical_tolerance",

@@ -27,6 +27,7 @@ from jiliang.core.uncertainty.montecarlo import (
     validate_gum,
 )
 from jiliang.core.uncertainty.reporting import format_result, round_result
+from jiliang.core.uncertainty.svg import histogram_svg
 
 TOP_KEYS = frozenset(
     {
@@ -236,6 +237,17 @@ def load_model(spec: Mapping[str, Any]) -> ModelSpec:
     )
 
 
+def json_safe(x: Any) -> Any:
+    """Replace non-finite floats (ν_eff = ∞, …) by ``None`` so that a document is strict JSON (RFC 8259)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, Mapping):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    return x
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """GUM result, optional MCM result and §8 validations of one model file."""
@@ -284,6 +296,25 @@ class Evaluation:
         if self.mcm is not None:
             doc["mcm"] = self.mcm.to_dict()
         return doc
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` with non-finite numbers as ``None``: the strict-JSON ``--json`` document."""
+        out: dict[str, Any] = json_safe(self.to_dict())
+        return out
+
+    def histogram_svgs(self, *, title: bool = False) -> dict[str, str]:
+        """Output name → SVG histogram of the Monte Carlo values with the GUF overlaid (JCGM 101 §8).
+
+        Empty when the Monte Carlo method did not run or ran without ``histogram_bins``.
+        """
+        if self.mcm is None:
+            return {}
+        out: dict[str, str] = {}
+        for name in self.gum.output_names:
+            m = self.mcm[name]
+            if m.histogram is not None:
+                out[name] = histogram_svg(m, self.gum[name], title=name if title else None)
+        return out
 
 
 def evaluate_spec(

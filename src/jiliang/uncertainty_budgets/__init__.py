@@ -1,0 +1,1 @@
+"""Uncertainty budgets: the public calculator and institutions' saved, revisioned budgets (issue 3)."""

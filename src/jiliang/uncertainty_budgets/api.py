@@ -1,0 +1,129 @@
+"""JSON API of the uncertainty calculator and of saved budgets under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from jiliang.platform.access import Principal
+from jiliang.platform.web import check_csrf, login_required
+from jiliang.uncertainty_budgets import service
+from jiliang.uncertainty_budgets.models import UncertaintyBudget
+from jiliang.uncertainty_budgets.schemas import (
+    BudgetCreate,
+    BudgetPage,
+    BudgetPublic,
+    BudgetSummary,
+    BudgetUpdate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["uncertainty"], dependencies=[Depends(check_csrf)])
+
+_EVALUATE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a model file (docs/uncertainty-model-format.md)",
+                },
+                "example": {
+                    "model": "P = V**2 / R",
+                    "inputs": {
+                        "V": {"value": 10.0, "u": 0.01, "dof": 9},
+                        "R": {"value": 100.0, "half_width": 0.05, "distribution": "rectangular"},
+                    },
+                    "coverage_probability": 0.95,
+                },
+            }
+        },
+    }
+}
+
+
+def public_budget(b: UncertaintyBudget, superseded_by: int | None = None) -> BudgetPublic:
+    return BudgetPublic.model_validate(
+        {
+            **BudgetSummary.model_validate(b).model_dump(),
+            "model": b.model,
+            "result": b.result,
+            "superseded_by_id": superseded_by,
+        }
+    )
+
+
+@router.post(
+    "/uncertainty/evaluate",
+    openapi_extra=_EVALUATE_BODY,
+    tags=["public"],
+    summary="Evaluate a measurement model (GUM; Monte Carlo and §8 validation on request); stores nothing",
+)
+async def evaluate(
+    request: Request,
+    mcm: bool | None = Query(
+        None, description="run the Monte Carlo method (JCGM 101); default: if the file has 'mcm'"
+    ),
+    adaptive: bool | None = Query(None, description="adaptive Monte Carlo (JCGM 101 §7.9)"),
+    second_order: bool | None = Query(None, description="add the GUM 5.1.2 second-order terms"),
+    histogram: bool = Query(True, description="include the SVG histogram(s) when Monte Carlo ran"),
+) -> JSONResponse:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > service.MAX_DOCUMENT_BYTES:
+        raise service.ModelInputError(
+            f"the model document is larger than {service.MAX_DOCUMENT_BYTES // 1000} kB", field="body"
+        )
+    raw = await request.body()
+    doc = service.parse_document(raw, field="body")
+    ev = await run_in_threadpool(
+        lambda: service.evaluate(
+            document=doc, mcm=mcm, adaptive=adaptive, second_order=second_order, histogram=histogram
+        )
+    )
+    return JSONResponse(service.evaluation_document(ev, histograms=histogram))
+
+
+@router.get("/uncertainty-budgets", response_model=BudgetPage)
+def list_budgets(
+    q: str | None = Query(None, max_length=100),
+    attached_kind: str | None = Query(None, pattern="^(measurement_standard|procedure)?$"),
+    include_superseded: bool = False,
+    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(50, ge=1, le=500),
+    principal: Principal = Depends(login_required),
+) -> BudgetPage:
+    total, rows = service.list_budgets(
+        principal=principal,
+        q=q or None,
+        attached_kind=attached_kind or None,
+        include_superseded=include_superseded,
+        offset=offset,
+        limit=limit,
+    )
+    return BudgetPage(
+        total=total, offset=offset, limit=limit, items=[BudgetSummary.model_validate(r) for r in rows]
+    )
+
+
+@router.post("/uncertainty-budgets", response_model=BudgetPublic, status_code=201)
+def create_budget(body: BudgetCreate, principal: Principal = Depends(login_required)) -> Any:
+    return public_budget(service.create_budget(principal=principal, data=body))
+
+
+@router.get("/uncertainty-budgets/{budget_id}", response_model=BudgetPublic)
+def get_budget(budget_id: int, principal: Principal = Depends(login_required)) -> Any:
+    b, later = service.get_budget(principal=principal, budget_id=budget_id)
+    return public_budget(b, later)
+
+
+@router.post(
+    "/uncertainty-budgets/{budget_id}/revisions",
+    response_model=BudgetPublic,
+    status_code=201,
+    summary="Revise a budget: creates the next revision; the revised one is kept unchanged",
+)
+def revise_budget(budget_id: int, body: BudgetUpdate, principal: Principal = Depends(login_required)) -> Any:
+    return public_budget(service.revise_budget(principal=principal, budget_id=budget_id, data=body))

@@ -1,0 +1,1 @@
+"""Package data: the example model shown in the calculator."""
