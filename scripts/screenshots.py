@@ -25,6 +25,9 @@ PAGES = [
     ("enterprise", "/recalls", "recalls"),
     ("regulator", "/instruments/import", "import"),
     ("institution", "/organisations?kind=institution", "organisations"),
+    (None, "/tools/uncertainty", "uncertainty-calculator"),
+    (None, "/tools/units", "units-tools"),
+    ("institution", "/uncertainty-budgets", "uncertainty-budgets"),
 ]
 
 
