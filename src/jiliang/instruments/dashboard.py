@@ -172,7 +172,7 @@ def build(*, principal: Principal, region: str | None = None, today: dt.date | N
         # an authorisation counts when its region overlaps the scope
         if scope == "000000" or is_within(reg, scope) or is_within(scope, reg):
             capacity_by_item[code] += int(cap or 0)
-    for code, v in sorted(item_acc.items(), key=lambda kv: -kv[1]["total"]):
+    for code, v in sorted(item_acc.items(), key=lambda kv: (-kv[1]["total"], kv[0])):
         item = items.get(code)
         name = (item.name_l2 or item.name_l1) if item else code
         name_en = item.name_en if item else code
