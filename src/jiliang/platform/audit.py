@@ -136,16 +136,8 @@ def verify_rows(rows: Iterable[AuditLog], head: AuditHead | None) -> list[AuditP
     last_seq = 0
     for row in rows:
         recomputed = compute_digest(
-            prev_digest=row.prev_digest,
-            seq=row.seq,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            object_type=row.object_type,
-            object_id=row.object_id,
-            before=row.before,
-            after=row.after,
-            key=key,
+            prev_digest=row.prev_digest, seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+            object_type=row.object_type, object_id=row.object_id, before=row.before, after=row.after, key=key,
         )
         if not hmac.compare_digest(recomputed, row.digest):
             problems.append(
