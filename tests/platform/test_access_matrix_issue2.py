@@ -107,6 +107,8 @@ ROUTES: dict[str, str] = {
     "GET /tools/uncertainty": "public",
     "POST /tools/uncertainty": "uncertainty_tool",
     "POST /api/v1/uncertainty/evaluate": "uncertainty_tool",
+    "POST /api/v1/uncertainty/curve": "uncertainty_tool",
+    "POST /api/v1/uncertainty/conformity": "uncertainty_tool",
     "GET /uncertainty-budgets": "budget_list",
     "GET /api/v1/uncertainty-budgets": "budget_list",
     "GET /uncertainty-budgets/{budget_id}": "budget_detail",

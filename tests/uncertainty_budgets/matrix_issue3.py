@@ -18,7 +18,15 @@ from sqlalchemy import text
 
 from tests.uncertainty_budgets.budgets_helpers import SMALL_MODEL, insert_budget, institution
 
-TOOL_ROUTES = {"POST /tools/uncertainty", "POST /api/v1/uncertainty/evaluate"}
+TOOL_ROUTES = {"POST /tools/uncertainty", "POST /api/v1/uncertainty/evaluate", "POST /api/v1/uncertainty/curve",
+               "POST /api/v1/uncertainty/conformity"}
+# the curve and conformity calculators: request body and a check of the answer
+TOOL_BODIES: dict[str, tuple[dict[str, Any], Any]] = {
+    "/api/v1/uncertainty/curve": ({"x": [1, 2, 3, 4], "y": [1.1, 1.9, 3.2, 3.9], "predict": [2.5]},
+                                  lambda b: b["predictions"][0]["standard_uncertainty"] > 0),
+    "/api/v1/uncertainty/conformity": ({"rule": "jjf1094", "error": 0.8, "mpev": 1.0, "expanded_uncertainty": 0.4},
+                                       lambda b: b["decision"]["verdict"] == "undetermined"),
+}
 
 
 @cache
@@ -73,7 +81,12 @@ def check_uncertainty_tool(route: str, c: Any, scope: Any, universe: Any) -> Non
     """The calculator answers everyone (it stores nothing): 200 with the result, nothing written."""
     method, path = route.split(" ", 1)
     before = _count()
-    if path.startswith("/api/"):
+    if path in TOOL_BODIES:
+        body, ok = TOOL_BODIES[path]
+        r = c.send(method, path, json=body)
+        assert r.status_code == 200, (route, c.role, c.mode, r.status_code, r.text[:200])
+        assert ok(r.json()), (route, r.text[:200])
+    elif path.startswith("/api/"):
         r = c.send(method, path, json=SMALL_MODEL)
         assert r.status_code == 200, (route, c.role, c.mode, r.status_code, r.text[:200])
         assert r.json()["outputs"]["P"]["standard_uncertainty"] > 0

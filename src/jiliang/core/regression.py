@@ -38,16 +38,22 @@ Pure computation: numbers and numpy arrays in, frozen dataclasses out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import optimize, stats
 
 __all__ = [
+    "CURVE_DOCUMENT_KEYS",
     "CalibrationCurve",
+    "CurveDocumentError",
     "InversePrediction",
     "Prediction",
+    "fit_document",
     "fit_polynomial",
     "fit_straight_line",
 ]
@@ -376,3 +382,293 @@ def fit_straight_line(
     See :func:`fit_polynomial` for the arguments.
     """
     return fit_polynomial(x, y, 1, x0=x0, u_y=u_y, u_y_is_relative=u_y_is_relative, u_offset=u_offset)
+
+
+# ---------------------------------------------------------------------------------------------------- documents
+#: the fields of a calibration-curve document (``jiliang uncertainty curve``, POST /api/v1/uncertainty/curve)
+CURVE_DOCUMENT_KEYS = frozenset(
+    {
+        "title",
+        "description",
+        "reference",
+        "x",
+        "y",
+        "u_y",
+        "weighting",
+        "u_offset",
+        "degree",
+        "x0",
+        "predict",
+        "inverse",
+        "coverage_probability",
+        "x_unit",
+        "y_unit",
+    }
+)
+_WEIGHTINGS = ("none", "absolute", "relative")
+
+
+class CurveDocumentError(ValueError):
+    """A calibration-curve document that cannot be fitted; ``field`` is the path of the offending field
+    (``"x"``, ``"u_y[3]"``, ``"predict[0].u_x"``, …)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+def _number(value: object, field: str, *, minimum: float | None = None, strict: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CurveDocumentError(f"must be a number, got {value!r}", field=field)
+    v = float(value)
+    if not math.isfinite(v):
+        raise CurveDocumentError(f"must be a finite number, got {value!r}", field=field)
+    if minimum is not None and (v < minimum or (strict and v == minimum)):
+        raise CurveDocumentError(f"must be {'>' if strict else '≥'} {minimum:g}, got {value!r}", field=field)
+    return v
+
+
+def _numbers(value: object, field: str, *, max_len: int) -> list[float]:
+    if not isinstance(value, list) or not value:
+        raise CurveDocumentError("must be a non-empty list of numbers", field=field)
+    if len(value) > max_len:
+        raise CurveDocumentError(f"at most {max_len} values, got {len(value)}", field=field)
+    return [_number(v, f"{field}[{i}]") for i, v in enumerate(value)]
+
+
+def _dof(value: object, field: str) -> float:
+    if value is None:
+        return math.inf
+    return _number(value, field, minimum=0.0, strict=True)
+
+
+def _coverage_factor(p: float, dof: float) -> float:
+    q = 0.5 * (1.0 + p)
+    if not math.isfinite(dof):
+        return float(stats.norm.ppf(q))
+    # ν truncated to an integer ≥ 1 for the t-quantile (GUM G.6.4), as in jiliang.core.uncertainty
+    return float(stats.t.ppf(q, max(1.0, math.floor(dof + 1e-9))))
+
+
+def _finite_or_none(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _field_of(exc: ValueError, default: str, mapping: dict[str, str]) -> str:
+    """The document field named at the start of a core error message (``"u_y[3] must …"`` → ``u_y[3]``)."""
+    m = re.match(r"([a-z_][a-z0-9_]*)(\[\d+\])?", str(exc))
+    if m is None or m.group(1) not in mapping:
+        return default
+    return mapping[m.group(1)] + (m.group(2) or "")
+
+
+def _minimum_prediction_uncertainty(curve: CalibrationCurve) -> tuple[float, float]:
+    """x in the calibration range where u(f(x)) from the fit is smallest, and that u (GUM H.3: at t̄)."""
+    lo, hi = float(curve.x.min()), float(curve.x.max())
+    if curve.degree == 1:
+        cov = curve.covariance
+        x_min = curve.x0 - float(cov[0, 1]) / float(cov[1, 1]) if cov[1, 1] > 0 else 0.5 * (lo + hi)
+        x_min = min(max(x_min, lo), hi)
+    else:
+        res = optimize.minimize_scalar(
+            lambda t: curve.predict(float(t)).fit_standard_uncertainty,
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-10 * max(1.0, hi - lo)},
+        )
+        x_min = float(res.x)
+    return x_min, curve.predict(x_min).fit_standard_uncertainty
+
+
+def fit_document(document: object, *, max_points: int = 100_000, max_queries: int = 1_000) -> dict[str, Any]:
+    """Fit the calibration curve described by a JSON document and return the result document.
+
+    The document (``docs/uncertainty-model-format.md``, "Calibration curves") holds ``x``, ``y``,
+    optional ``u_y`` (one number or one per point) with ``weighting`` (``"absolute"``: known standard
+    uncertainties, the default when ``u_y`` is given; ``"relative"``: relative weights only;
+    ``"none"``: ordinary least squares, the default without ``u_y``, as in GUM H.3), ``degree``
+    (default 1), ``x0`` (centring value, default 0), ``u_offset`` (GUM H.3.6 common offset),
+    ``coverage_probability`` (default 0.95), ``predict`` (x values, or objects ``{"x", "u_x", "dof_x"}``)
+    and ``inverse`` (y values, or objects ``{"y", "u_y", "dof_y", "x_guess"}``).
+
+    The result holds the coefficients ``a_j`` of ``(x − x0)**j`` with their standard uncertainties,
+    covariance and correlation matrices, the residual standard deviation ``s`` and degrees of freedom,
+    the point of minimum prediction uncertainty, and every prediction and inverse prediction with its
+    standard uncertainty, effective degrees of freedom, coverage factor and expanded uncertainty.
+    Non-finite numbers (ν = ∞) are ``None``: the result is strict JSON.
+
+    Raises:
+        CurveDocumentError: naming the offending field; nothing is fitted.
+    """
+    if not isinstance(document, Mapping):
+        raise CurveDocumentError("the curve document must be a JSON object", field="document")
+    unknown = sorted(str(k) for k in document if k not in CURVE_DOCUMENT_KEYS)
+    if unknown:
+        raise CurveDocumentError(
+            f"unknown field; allowed: {', '.join(sorted(CURVE_DOCUMENT_KEYS))}", field=unknown[0]
+        )
+    for key in ("x", "y"):
+        if key not in document:
+            raise CurveDocumentError("is required (a list of numbers)", field=key)
+    xs = _numbers(document["x"], "x", max_len=max_points)
+    ys = _numbers(document["y"], "y", max_len=max_points)
+    if len(xs) != len(ys):
+        raise CurveDocumentError(f"has {len(ys)} values but x has {len(xs)}", field="y")
+    raw_degree = document.get("degree", 1)
+    if isinstance(raw_degree, bool) or not isinstance(raw_degree, int) or not 1 <= raw_degree <= 10:
+        raise CurveDocumentError(f"must be an integer from 1 to 10, got {raw_degree!r}", field="degree")
+    x0 = _number(document.get("x0", 0.0), "x0")
+    u_offset = _number(document.get("u_offset", 0.0), "u_offset", minimum=0.0)
+    p = _number(document.get("coverage_probability", 0.95), "coverage_probability", minimum=0.0, strict=True)
+    if p >= 1.0:
+        raise CurveDocumentError(f"must be between 0 and 1, got {p!r}", field="coverage_probability")
+    raw_uy = document.get("u_y")
+    u_y: float | list[float] | None
+    if raw_uy is None:
+        u_y = None
+    elif isinstance(raw_uy, list):
+        u_y = _numbers(raw_uy, "u_y", max_len=max_points)
+        if len(u_y) != len(xs):
+            raise CurveDocumentError(
+                f"must have one value per point ({len(xs)}), got {len(u_y)}", field="u_y"
+            )
+    else:
+        u_y = _number(raw_uy, "u_y", minimum=0.0, strict=True)
+    weighting = document.get("weighting", "none" if u_y is None else "absolute")
+    if weighting not in _WEIGHTINGS:
+        raise CurveDocumentError(
+            f"must be one of {', '.join(_WEIGHTINGS)}, got {weighting!r}", field="weighting"
+        )
+    if weighting == "none" and u_y is not None:
+        raise CurveDocumentError("u_y is given: use weighting 'absolute' or 'relative'", field="weighting")
+    if weighting != "none" and u_y is None:
+        raise CurveDocumentError(f"weighting {weighting!r} needs u_y", field="u_y")
+    for key in ("title", "x_unit", "y_unit"):
+        if document.get(key) is not None and not isinstance(document[key], str):
+            raise CurveDocumentError("must be a string", field=key)
+
+    predict = _queries(document.get("predict", []), "predict", "x", ("u_x", "dof_x"), max_queries)
+    inverse = _queries(document.get("inverse", []), "inverse", "y", ("u_y", "dof_y", "x_guess"), max_queries)
+
+    try:
+        curve = fit_polynomial(
+            xs, ys, raw_degree, x0=x0, u_y=u_y, u_y_is_relative=weighting == "relative", u_offset=u_offset
+        )
+    except ValueError as exc:
+        field = _field_of(
+            exc,
+            "x",
+            {"x": "x", "y": "y", "u_y": "u_y", "degree": "degree", "x0": "x0", "u_offset": "u_offset"},
+        )
+        raise CurveDocumentError(str(exc), field=field) from exc
+
+    predictions: list[dict[str, Any]] = []
+    for q in predict:
+        pr = curve.predict(q["x"], u_x=q.get("u_x", 0.0), dof_x=q.get("dof_x", math.inf))
+        k = _coverage_factor(p, pr.effective_dof)
+        predictions.append(
+            {
+                "x": pr.x,
+                "u_x": q.get("u_x", 0.0),
+                "value": pr.value,
+                "standard_uncertainty": pr.standard_uncertainty,
+                "fit_standard_uncertainty": pr.fit_standard_uncertainty,
+                "effective_dof": _finite_or_none(pr.effective_dof),
+                "coverage_factor": k,
+                "expanded_uncertainty": k * pr.standard_uncertainty,
+                "extrapolation": not float(curve.x.min()) <= pr.x <= float(curve.x.max()),
+            }
+        )
+    inverses: list[dict[str, Any]] = []
+    for i, q in enumerate(inverse):
+        try:
+            inv = curve.inverse(
+                q["y"], u_y=q.get("u_y", 0.0), dof_y=q.get("dof_y", math.inf), x_guess=q.get("x_guess")
+            )
+        except ValueError as exc:
+            raise CurveDocumentError(str(exc), field=f"inverse[{i}].y") from exc
+        k = _coverage_factor(p, inv.effective_dof)
+        inverses.append(
+            {
+                "y": inv.y,
+                "u_y": q.get("u_y", 0.0),
+                "value": inv.value,
+                "standard_uncertainty": inv.standard_uncertainty,
+                "effective_dof": _finite_or_none(inv.effective_dof),
+                "coverage_factor": k,
+                "expanded_uncertainty": k * inv.standard_uncertainty,
+                "slope": inv.slope,
+                "extrapolation": not float(curve.x.min()) <= inv.value <= float(curve.x.max()),
+            }
+        )
+    x_min, u_min = _minimum_prediction_uncertainty(curve)
+    coefficients = [
+        {
+            "name": f"a{j}",
+            "power": j,
+            "value": float(curve.coefficients[j]),
+            "standard_uncertainty": float(curve.standard_uncertainties[j]),
+        }
+        for j in range(curve.degree + 1)
+    ]
+    title = document.get("title")
+    return {
+        "title": title if isinstance(title, str) else None,
+        "model": "y = "
+        + " + ".join(
+            ["a0"] + [f"a{j}·(x − x0)" + (f"^{j}" if j > 1 else "") for j in range(1, curve.degree + 1)]
+        ),
+        "degree": curve.degree,
+        "x0": curve.x0,
+        "n": curve.n,
+        "weighting": weighting,
+        "units": {"x": document.get("x_unit"), "y": document.get("y_unit")},
+        "coefficients": coefficients,
+        "covariance": curve.covariance.tolist(),
+        "correlation": curve.correlation.tolist(),
+        "residual_standard_deviation": _finite_or_none(curve.residual_standard_deviation),
+        "dof": _finite_or_none(curve.dof),
+        "birge_ratio": curve.birge_ratio,
+        "u_offset": curve.u_offset,
+        "residuals": curve.residuals.tolist(),
+        "minimum_prediction_uncertainty": {"x": x_min, "standard_uncertainty": u_min},
+        "coverage_probability": p,
+        "predictions": predictions,
+        "inverse": inverses,
+    }
+
+
+def _queries(
+    raw: object, field: str, key: str, extras: tuple[str, ...], max_queries: int
+) -> list[dict[str, float]]:
+    """``predict`` / ``inverse``: a list of numbers or of objects ``{key, extras…}``."""
+    if not isinstance(raw, list):
+        raise CurveDocumentError(f"must be a list of numbers or objects with {key!r}", field=field)
+    if len(raw) > max_queries:
+        raise CurveDocumentError(f"at most {max_queries} entries, got {len(raw)}", field=field)
+    out: list[dict[str, float]] = []
+    for i, item in enumerate(raw):
+        where = f"{field}[{i}]"
+        if not isinstance(item, Mapping):
+            out.append({key: _number(item, where)})
+            continue
+        bad = [k for k in item if k not in (key, *extras)]
+        if bad:
+            raise CurveDocumentError(
+                f"unknown field; allowed: {', '.join((key, *extras))}", field=f"{where}.{bad[0]}"
+            )
+        if key not in item:
+            raise CurveDocumentError("is required", field=f"{where}.{key}")
+        q: dict[str, float] = {key: _number(item[key], f"{where}.{key}")}
+        for extra in extras:
+            if item.get(extra) is None:
+                continue
+            if extra.startswith("dof"):
+                q[extra] = _dof(item[extra], f"{where}.{extra}")
+            elif extra.startswith("u_"):
+                q[extra] = _number(item[extra], f"{where}.{extra}", minimum=0.0)
+            else:
+                q[extra] = _number(item[extra], f"{where}.{extra}")
+        out.append(q)
+    return out

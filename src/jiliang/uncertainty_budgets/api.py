@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from jiliang.core.conformity import ConformityDocumentError, evaluate_document
+from jiliang.core.regression import CurveDocumentError, fit_document
 from jiliang.platform.access import Principal
 from jiliang.platform.web import check_csrf, login_required
 from jiliang.uncertainty_budgets import service
@@ -84,6 +87,112 @@ async def evaluate(
         )
     )
     return JSONResponse(service.evaluation_document(ev, histograms=histogram))
+
+
+# bounds of the public curve and conformity calculators (the document itself is at most 200 kB)
+MAX_CURVE_POINTS = 10_000
+MAX_CURVE_QUERIES = 1_000
+MAX_DECISION_POINTS = 1_000
+MAX_RISK_CASES = 50
+
+
+def _json_body(schema_description: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "description": schema_description},
+                    "example": example,
+                }
+            },
+        }
+    }
+
+
+async def _document(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > service.MAX_DOCUMENT_BYTES:
+        raise service.ModelInputError(
+            f"the document is larger than {service.MAX_DOCUMENT_BYTES // 1000} kB", field="body"
+        )
+    return service.parse_document(await request.body(), field="body")
+
+
+@router.post(
+    "/uncertainty/curve",
+    openapi_extra=_json_body(
+        "calibration data (docs/uncertainty-model-format.md, 'Calibration curves')",
+        {
+            "x": [21.521, 22.012, 22.512, 23.003],
+            "y": [-0.171, -0.169, -0.166, -0.159],
+            "x0": 20,
+            "predict": [30],
+            "inverse": [-0.16],
+        },
+    ),
+    tags=["public"],
+    summary="Least-squares calibration curve with uncertainty (GUM H.3): coefficients, predictions; stores nothing",
+)
+async def curve(request: Request) -> JSONResponse:
+    doc = await _document(request)
+
+    def run() -> dict[str, Any]:
+        try:
+            return fit_document(doc, max_points=MAX_CURVE_POINTS, max_queries=MAX_CURVE_QUERIES)
+        except CurveDocumentError as exc:
+            raise service.ModelInputError(str(exc), field=exc.field) from exc
+        except (
+            ArithmeticError,
+            ValueError,
+            TypeError,
+            np.linalg.LinAlgError,
+        ) as exc:  # a gap in the core's checks
+            raise service.ModelInputError(
+                f"the document cannot be evaluated: {type(exc).__name__}: {exc}"[:500], field="body"
+            ) from exc
+
+    out = await run_in_threadpool(run)
+    out["engine_version"] = service.ENGINE_VERSION
+    return JSONResponse(out)
+
+
+@router.post(
+    "/uncertainty/conformity",
+    openapi_extra=_json_body(
+        "a decision, decision points and/or global risks (docs/uncertainty-model-format.md, 'Conformity')",
+        {
+            "rule": "jjf1094",
+            "error": 0.8,
+            "mpev": 1.0,
+            "expanded_uncertainty": 0.4,
+            "risk": {"itp": 0.95, "tur": 4, "tur_definition": "z540", "lower_limit": -1, "upper_limit": 1},
+        },
+    ),
+    tags=["public"],
+    summary="Conformity decision (JJF 1094, ILAC G8, JCGM 106 p_c) and global PFA/PFR (JCGM 106); stores nothing",
+)
+async def conformity(request: Request) -> JSONResponse:
+    doc = await _document(request)
+
+    def run() -> dict[str, Any]:
+        try:
+            return evaluate_document(doc, max_points=MAX_DECISION_POINTS, max_risk_cases=MAX_RISK_CASES)
+        except ConformityDocumentError as exc:
+            raise service.ModelInputError(str(exc), field=exc.field) from exc
+        except (
+            ArithmeticError,
+            ValueError,
+            TypeError,
+            np.linalg.LinAlgError,
+        ) as exc:  # a gap in the core's checks
+            raise service.ModelInputError(
+                f"the document cannot be evaluated: {type(exc).__name__}: {exc}"[:500], field="body"
+            ) from exc
+
+    out = await run_in_threadpool(run)
+    out["engine_version"] = service.ENGINE_VERSION
+    return JSONResponse(out)
 
 
 @router.get("/uncertainty-budgets", response_model=BudgetPage)

@@ -12,6 +12,7 @@ provenance of the rule in ``source_status``):
 * :func:`decide_ilac_g8_non_binary` — ILAC G8:09/2019 non-binary statement: pass, conditional pass,
   conditional fail, fail.
 * :func:`overall_verdict` — the worst verdict over the points of a multi-point instrument.
+* :func:`evaluate_document` — a JSON document of decisions and global risks (the CLI and API face).
 
 Probabilities and risks (JCGM 106:2012):
 
@@ -38,6 +39,7 @@ non-finite numbers and similar raise :class:`ValueError` naming the argument. Pu
 """
 
 from ._common import ConformityDecision, Verdict, overall_verdict
+from .documents import DECISION_RULES, ConformityDocumentError, evaluate_document
 from .ilac_g8 import DecisionRule, decide_ilac_g8, decide_ilac_g8_non_binary
 from .jcgm106 import (
     ConformityProbability,
@@ -54,8 +56,10 @@ from .jcgm106 import (
 from .jjf1094 import JJF1094_DEFAULT_RATIO, decide_jjf1094
 
 __all__ = [
+    "DECISION_RULES",
     "JJF1094_DEFAULT_RATIO",
     "ConformityDecision",
+    "ConformityDocumentError",
     "ConformityProbability",
     "DecisionRule",
     "GlobalRisks",
@@ -64,6 +68,7 @@ __all__ = [
     "decide_ilac_g8",
     "decide_ilac_g8_non_binary",
     "decide_jjf1094",
+    "evaluate_document",
     "global_risks",
     "guard_band_factor",
     "guard_band_for_target_pfa",

@@ -28,6 +28,7 @@ from jiliang.core.uncertainty.montecarlo import (
 )
 from jiliang.core.uncertainty.reporting import format_result, round_result
 from jiliang.core.uncertainty.svg import histogram_svg
+from jiliang.core.units import UnitError, format_unit, parse_unit
 
 TOP_KEYS = frozenset(
     {
@@ -50,6 +51,35 @@ TOP_KEYS = frozenset(
     }
 )
 MCM_KEYS = frozenset({"trials", "adaptive", "seed", "significant_digits", "interval", "max_trials", "block_size"})
+
+
+#: dimensionless markers accepted in "unit" besides the registry's units (GB 3101-1993: % = 0.01)
+DIMENSIONLESS_UNITS = frozenset({"%", "1"})
+
+
+def check_unit(unit: str, where: str, *, quantity: str, field: str) -> None:
+    """Validate a unit string through :func:`jiliang.core.units.parse_unit` (legal units, GB 3100/3101).
+
+    An unknown or malformed unit is a :class:`ModelError` whose message starts with ``where``
+    (``inputs.V.unit``, ``units.P``). An empty string means "no unit"."""
+    if not unit.strip() or unit.strip() in DIMENSIONLESS_UNITS:
+        return
+    try:
+        parse_unit(unit)
+    except UnitError as exc:
+        raise ModelError(f"{where}: {exc}", quantity=quantity, field=field) from exc
+
+
+def unit_text(unit: str | None, language: str) -> str | None:
+    """The unit as written in results: international symbols (``"en"``) or Chinese symbols (``"zh"``)."""
+    if unit is None or not unit.strip():
+        return None
+    if unit.strip() in DIMENSIONLESS_UNITS:
+        return unit.strip()
+    try:
+        return format_unit(parse_unit(unit), "zh" if language == "zh" else "en")
+    except UnitError:  # a unit given to the Model directly is not validated
+        return unit
 
 
 @dataclass(frozen=True)
@@ -149,6 +179,11 @@ def load_model(spec: Mapping[str, Any]) -> ModelSpec:
     for name, d in raw_inputs.items():
         inputs.append(sim_inputs[name] if name in sim_inputs else Input.from_spec(name, d))
 
+    for name, d in raw_inputs.items():
+        unit = d.get("unit") if isinstance(d, Mapping) else None
+        if isinstance(unit, str):
+            check_unit(unit, f"inputs.{name}.unit", quantity=str(name), field="unit")
+
     corr_raw = spec.get("correlations", [])
     if not isinstance(corr_raw, list):
         raise ModelError("'correlations' must be a list of [input_a, input_b, r]", field="correlations")
@@ -162,6 +197,8 @@ def load_model(spec: Mapping[str, Any]) -> ModelSpec:
     units = spec.get("units", {})
     if not isinstance(units, Mapping) or any(not isinstance(v, str) for v in units.values()):
         raise ModelError("'units' must map output names to unit strings", field="units")
+    for u_name, u_text in units.items():
+        check_unit(u_text, f"units.{u_name}", quantity=str(u_name), field="units")
     output = spec.get("output")
     if output is not None and not isinstance(output, str):
         raise ModelError("'output' must be a string", field="output")
@@ -269,6 +306,8 @@ class Evaluation:
             kw: dict[str, Any] = {"unit": g.unit, "coverage_probability": g.coverage_probability,
                                   "effective_dof": g.dof_for_coverage if g.coverage_probability else None,
                                   "significant_digits": s.rounding_digits, "rule": s.rounding_rule}
+            d["unit_en"] = unit_text(g.unit, "en")
+            d["unit_zh"] = unit_text(g.unit, "zh")
             d["result_en"] = format_result(name, g.value, g.expanded_uncertainty, g.coverage_factor, **kw)
             d["result_zh"] = format_result(name, g.value, g.expanded_uncertainty, g.coverage_factor,
                                            language="zh", **kw)
