@@ -24,7 +24,7 @@ from jiliang.instruments.models import (
 )
 from jiliang.organisations.models import Authorisation
 from jiliang.platform.access import Principal, visible
-from jiliang.platform.db import read_session, write_session
+from jiliang.platform.db import read_session
 from jiliang.platform.errors import Forbidden
 from jiliang.platform.models import Region
 
@@ -88,20 +88,11 @@ def _rows_from_tallies(s: Any, principal: Principal, low: str, high: str) -> lis
     return [(*key, *v) for key, v in acc.items() if v[0]]
 
 
-def ensure_current(today: dt.date) -> None:
-    """Roll the tallies forward to today (a no-op when already there)."""
-    with read_session() as s:
-        if s.scalar(select(TallyState.as_of).where(TallyState.id == 1)) == today:
-            return
-    with write_session() as s:
-        tallies.roll(s, today)
-
-
 def build(*, principal: Principal, region: str | None = None, today: dt.date | None = None) -> Dashboard:
     scope = resolve_scope(principal, region)
     if today is None:
         today = dt.date.today()
-        ensure_current(today)
+        tallies.ensure_current(today)
     if scope == "000000":
         low, high = "000000", "999999"
     else:

@@ -417,9 +417,9 @@ def import_instruments(
                     rec["code"] = make_instrument_code(key[0], key[1], seqs[key])
                     seqs[key] += 1
             s.execute(table_.insert(), chunk)
-            tallies.record_many(s, chunk)
             if progress:
                 progress("insert", i + len(chunk))
+        tallies.record_many(s, new_rows)  # one set of deltas for the whole file
         if new_rows:
             first_id, last_id = s.execute(
                 select(func.min(Instrument.id), func.max(Instrument.id)).where(Instrument.import_batch_id == batch.id)

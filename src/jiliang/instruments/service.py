@@ -10,13 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, String, and_, exists, func, insert, literal, select
+from sqlalchemy import Date, String, and_, bindparam, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from jiliang.core import duedates
 from jiliang.core.codes import CodeError, make_instrument_code, region_range, validate_instrument_code
 from jiliang.instruments import tallies
-from jiliang.instruments.models import CatalogueItem, Instrument, RecallNotice, VerificationEvent
+from jiliang.instruments.models import (
+    CatalogueItem,
+    Instrument,
+    InstrumentTally,
+    RecallNotice,
+    TallyState,
+    VerificationEvent,
+)
 from jiliang.instruments.schemas import (
     InstrumentCreate,
     InstrumentLookup,
@@ -25,8 +32,8 @@ from jiliang.instruments.schemas import (
 )
 from jiliang.organisations.models import Organisation
 from jiliang.platform import audit
-from jiliang.platform.access import Principal, visible
-from jiliang.platform.db import read_session, write_session
+from jiliang.platform.access import Principal, in_region, visible
+from jiliang.platform.db import get_engine, read_session, write_session
 from jiliang.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from jiliang.platform.models import utcnow
 from jiliang.platform.service import get_visible, snapshot
@@ -212,8 +219,7 @@ class InstrumentFilter:
 def _filtered(principal: Principal, f: InstrumentFilter, today: dt.date) -> Any:
     stmt = select(Instrument).where(visible(principal, Instrument))
     if f.region:
-        low, high = region_range(f.region)
-        stmt = stmt.where(Instrument.region_code.between(low, high))
+        stmt = stmt.where(in_region(Instrument.region_code, f.region))
     if f.catalogue_code:
         stmt = stmt.where(Instrument.catalogue_code == f.catalogue_code)
     if f.use:
@@ -237,13 +243,42 @@ def _filtered(principal: Principal, f: InstrumentFilter, today: dt.date) -> Any:
     return stmt
 
 
+def _total_from_tallies(s: Session, principal: Principal, f: InstrumentFilter, today: dt.date) -> int | None:
+    """The list's total read from the dashboard tallies, when the filters are tally dimensions.
+
+    Applies to regulators and administrators (whose scope is a region), for filters on region, catalogue
+    item, use, status and overdue only, and when the tallies are as of ``today``; otherwise None.
+    """
+    if principal.role not in ("regulator", "admin") or f.q or f.owner_id or f.due_within_days is not None:
+        return None
+    if s.scalar(select(TallyState.as_of).where(TallyState.id == 1)) != today:
+        return None
+    stmt = select(func.coalesce(func.sum(InstrumentTally.n), 0)).where(visible(principal, InstrumentTally))
+    if f.region:
+        stmt = stmt.where(in_region(InstrumentTally.region_code, f.region))
+    if f.catalogue_code:
+        stmt = stmt.where(InstrumentTally.catalogue_code == f.catalogue_code)
+    if f.use:
+        stmt = stmt.where(InstrumentTally.use == f.use)
+    if f.status:
+        stmt = stmt.where(InstrumentTally.status == f.status)
+    if f.overdue:
+        stmt = stmt.where(InstrumentTally.status == "in_use", InstrumentTally.bucket == "overdue")
+    return int(s.scalar(stmt) or 0)
+
+
 def list_instruments(
     *, principal: Principal, filters: InstrumentFilter, offset: int = 0, limit: int = 50, today: dt.date | None = None
 ) -> tuple[int, Sequence[Instrument]]:
-    today = today or dt.date.today()
+    if today is None:
+        today = dt.date.today()
+        if principal.role in ("regulator", "admin"):
+            tallies.ensure_current(today)
     stmt = _filtered(principal, filters, today)
     with read_session() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = _total_from_tallies(s, principal, filters, today)
+        if total is None:
+            total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         rows = s.scalars(stmt.order_by(Instrument.next_due_on, Instrument.id).offset(offset).limit(limit)).all()
         return total, rows
 
@@ -271,20 +306,26 @@ def history(*, principal: Principal, instrument_id: int) -> Sequence[Verificatio
         ).all()
 
 
+_LOOKUP = (
+    select(
+        Instrument.code, Instrument.status, Instrument.last_verified_on, Instrument.last_result,
+        Instrument.next_due_on, CatalogueItem.name_l1, CatalogueItem.name_l2, CatalogueItem.name_en,
+        CatalogueItem.period_source_status,
+    )
+    .join(CatalogueItem, CatalogueItem.code == Instrument.catalogue_code)
+    .where(Instrument.code == bindparam("code"))
+)
+
+
 def public_lookup(*, code: str, today: dt.date | None = None) -> InstrumentLookup:
-    """The public view of one instrument by its identification code: no owner, no location."""
+    """The public view of one instrument by its identification code: no owner, no location.
+
+    The busiest read of the platform: one prebuilt statement on a plain connection (no ORM session).
+    """
     today = today or dt.date.today()
     code = code.strip().upper()
-    with read_session() as s:
-        row = s.execute(
-            select(
-                Instrument.code, Instrument.status, Instrument.last_verified_on, Instrument.last_result,
-                Instrument.next_due_on, CatalogueItem.name_l1, CatalogueItem.name_l2, CatalogueItem.name_en,
-                CatalogueItem.period_source_status,
-            )
-            .join(CatalogueItem, CatalogueItem.code == Instrument.catalogue_code)
-            .where(Instrument.code == code)
-        ).first()
+    with get_engine().connect() as conn:
+        row = conn.execute(_LOOKUP, {"code": code}).first()
     if row is None:
         raise NotFound(f"no instrument with identification code {code}")
     kind = row.name_l2 or row.name_l1

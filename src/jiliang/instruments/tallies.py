@@ -203,6 +203,17 @@ def roll(session: Session, today: dt.date) -> bool:
     return True
 
 
+def ensure_current(today: dt.date) -> None:
+    """Roll the tallies forward to ``today`` in a transaction of its own (a no-op when already there)."""
+    from jiliang.platform.db import read_session, write_session
+
+    with read_session() as s:
+        if s.scalar(select(TallyState.as_of).where(TallyState.id == 1)) == today:
+            return
+    with write_session() as s:
+        roll(s, today)
+
+
 def check(session: Session) -> list[str]:
     """Differences between the maintained tallies and a fresh count (empty when they agree)."""
     as_of = session.scalar(select(TallyState.as_of).where(TallyState.id == 1))

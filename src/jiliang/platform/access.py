@@ -50,8 +50,12 @@ def _spec(model: Any) -> dict[str, Any]:
     return dict(spec)
 
 
-def _in_region(column: Any, scope: str) -> ColumnElement[bool]:
+def in_region(column: Any, scope: str) -> ColumnElement[bool]:
+    """``column`` lies in region ``scope`` or below it: a range, or equality for a county (so that an
+    index led by the region column serves both)."""
     low, high = region_range(scope)
+    if low == high:
+        return column == low  # type: ignore[no-any-return]
     return and_(column >= low, column <= high)
 
 
@@ -70,7 +74,7 @@ def visible(principal: Principal, model: Any) -> ColumnElement[bool]:
         return public_clause
     clauses: list[ColumnElement[bool]] = [public_clause]
     if principal.role in ("regulator", "institution") and principal.region_code and region is not None:
-        clauses.append(_in_region(region, principal.region_code))
+        clauses.append(in_region(region, principal.region_code))
     if principal.role in ("enterprise", "institution") and principal.organisation_id and org is not None:
         clauses.append(org == principal.organisation_id)
     return or_(*clauses)
