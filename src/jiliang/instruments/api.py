@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -185,7 +185,8 @@ def dashboard_api(region: str | None = Query(None, pattern=r"^\d{6}$"),
 
 @router.get("/public/instruments/{code}", response_model=InstrumentLookup, tags=["public"],
             summary="Public lookup of an instrument by its identification code")
-def public_lookup(code: str, request: Request) -> Any:
+def public_lookup(code: str) -> Response:
     if len(code) > 40:
         raise DomainError("code too long", field="code")
-    return service.public_lookup(code=code)
+    # the busiest public read: serialise the already validated model directly
+    return Response(service.public_lookup(code=code).model_dump_json(), media_type="application/json")
