@@ -24,7 +24,7 @@ def reference_dir() -> Path:
 def load_reference(name: str) -> dict[str, Any]:
     path = reference_dir() / name
     if not path.exists():
-        pytest.skip(f"reference file {path} not available (set JILIANG_SHARED)")
+        pytest.fail(f"reference file {path} not available (set JILIANG_SHARED)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
