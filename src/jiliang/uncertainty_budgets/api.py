@@ -119,6 +119,25 @@ async def _document(request: Request) -> dict[str, Any]:
     return service.parse_document(await request.body(), field="body")
 
 
+async def _run_document(compute: Any, document_error: type[Exception]) -> JSONResponse:
+    """Run a core document function in the thread pool; every failure is a 422 naming the field."""
+
+    def run() -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = compute()
+            return result
+        except document_error as exc:
+            raise service.ModelInputError(str(exc), field=getattr(exc, "field", "body")) from exc
+        except (ArithmeticError, ValueError, TypeError, np.linalg.LinAlgError) as exc:  # a gap in core's checks
+            raise service.ModelInputError(
+                f"the document cannot be evaluated: {type(exc).__name__}: {exc}"[:500], field="body"
+            ) from exc
+
+    out = await run_in_threadpool(run)
+    out["engine_version"] = service.ENGINE_VERSION
+    return JSONResponse(out)
+
+
 @router.post(
     "/uncertainty/curve",
     openapi_extra=_json_body(
@@ -136,25 +155,9 @@ async def _document(request: Request) -> dict[str, Any]:
 )
 async def curve(request: Request) -> JSONResponse:
     doc = await _document(request)
-
-    def run() -> dict[str, Any]:
-        try:
-            return fit_document(doc, max_points=MAX_CURVE_POINTS, max_queries=MAX_CURVE_QUERIES)
-        except CurveDocumentError as exc:
-            raise service.ModelInputError(str(exc), field=exc.field) from exc
-        except (
-            ArithmeticError,
-            ValueError,
-            TypeError,
-            np.linalg.LinAlgError,
-        ) as exc:  # a gap in the core's checks
-            raise service.ModelInputError(
-                f"the document cannot be evaluated: {type(exc).__name__}: {exc}"[:500], field="body"
-            ) from exc
-
-    out = await run_in_threadpool(run)
-    out["engine_version"] = service.ENGINE_VERSION
-    return JSONResponse(out)
+    return await _run_document(
+        lambda: fit_document(doc, max_points=MAX_CURVE_POINTS, max_queries=MAX_CURVE_QUERIES), CurveDocumentError
+    )
 
 
 @router.post(
@@ -174,25 +177,10 @@ async def curve(request: Request) -> JSONResponse:
 )
 async def conformity(request: Request) -> JSONResponse:
     doc = await _document(request)
-
-    def run() -> dict[str, Any]:
-        try:
-            return evaluate_document(doc, max_points=MAX_DECISION_POINTS, max_risk_cases=MAX_RISK_CASES)
-        except ConformityDocumentError as exc:
-            raise service.ModelInputError(str(exc), field=exc.field) from exc
-        except (
-            ArithmeticError,
-            ValueError,
-            TypeError,
-            np.linalg.LinAlgError,
-        ) as exc:  # a gap in the core's checks
-            raise service.ModelInputError(
-                f"the document cannot be evaluated: {type(exc).__name__}: {exc}"[:500], field="body"
-            ) from exc
-
-    out = await run_in_threadpool(run)
-    out["engine_version"] = service.ENGINE_VERSION
-    return JSONResponse(out)
+    return await _run_document(
+        lambda: evaluate_document(doc, max_points=MAX_DECISION_POINTS, max_risk_cases=MAX_RISK_CASES),
+        ConformityDocumentError,
+    )
 
 
 @router.get("/uncertainty-budgets", response_model=BudgetPage)
