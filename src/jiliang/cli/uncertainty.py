@@ -214,6 +214,22 @@ def _curve_report(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _run_document(
+    path: Path, compute: Any, document_error: type[Exception], report: Any, as_json: bool
+) -> None:
+    """Read a JSON document, run a core document function, print JSON or the text report."""
+    doc = _read_json(path)
+    try:
+        out = compute(doc)
+    except document_error as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        typer.echo(report(out))
+
+
 @app.command("curve")
 def curve(
     data_file: Annotated[
@@ -224,16 +240,7 @@ def curve(
     """Least-squares calibration curve with uncertainty (GUM H.3): coefficients, predictions, inverse."""
     from jiliang.core.regression import CurveDocumentError, fit_document
 
-    doc = _read_json(data_file)
-    try:
-        out = fit_document(doc)
-    except CurveDocumentError as exc:
-        _fail(str(exc))
-        return
-    if as_json:
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
-    else:
-        typer.echo(_curve_report(out))
+    _run_document(data_file, fit_document, CurveDocumentError, _curve_report, as_json)
 
 
 def _decision_lines(d: dict[str, Any], indent: str = "  ") -> list[str]:
@@ -296,13 +303,4 @@ def conformity(
     """Conformity decisions (JJF 1094, ILAC G8, JCGM 106 p_c) and global risks PFA/PFR (JCGM 106)."""
     from jiliang.core.conformity import ConformityDocumentError, evaluate_document
 
-    doc = _read_json(document_file)
-    try:
-        out = evaluate_document(doc)
-    except ConformityDocumentError as exc:
-        _fail(str(exc))
-        return
-    if as_json:
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
-    else:
-        typer.echo(_conformity_report(out))
+    _run_document(document_file, evaluate_document, ConformityDocumentError, _conformity_report, as_json)
