@@ -14,5 +14,5 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(revision: str = "head") -> None:
+def upgrade(revision: str = "heads") -> None:
     command.upgrade(alembic_config(), revision)
