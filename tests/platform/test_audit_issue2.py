@@ -12,6 +12,7 @@ and restores them in a ``finally`` block.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -387,3 +388,35 @@ def test_deleted_everything_is_reported(client, tokens) -> None:  # type: ignore
             conn.execute(delete(log))
         _assert_reported(run_verify(), seq=seq, words=("deleted", "missing", "head"), client=client,
                          admin_token=tokens["admin"])
+
+
+def test_anchor_catches_a_cut_tail_with_a_rewound_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The known gap of the in-database head: cut the last rows AND rewind the head. Plain verify
+    cannot see it; verify against an anchor written before the cut does."""
+    from typer.testing import CliRunner
+
+    from jiliang.cli.main import app as cli
+
+    anchor = tmp_path / "anchor.json"
+    made = CliRunner().invoke(cli, ["audit", "anchor", "--out", str(anchor)])
+    assert made.exit_code == 0, made.output
+    assert CliRunner().invoke(cli, ["audit", "verify", "--anchor", str(anchor)]).exit_code == 0
+    log, head = _tables()
+    with restored_audit_tables():
+        with _engine().begin() as conn:
+            top = int(conn.execute(select(func.max(log.c.seq))).scalar_one())
+            conn.execute(delete(log).where(log.c.seq >= top - 1))
+            prev = conn.execute(select(log.c.digest).where(log.c.seq == top - 2)).scalar_one()
+            conn.execute(update(head).values(seq=top - 2, digest=prev))
+        assert run_verify().exit_code == 0  # the gap: a consistent, shorter chain
+        cut = CliRunner().invoke(cli, ["audit", "verify", "--anchor", str(anchor)])
+        assert cut.exit_code == 1, cut.output
+        assert f"seq {top}" in cut.output and "missing" in cut.output
+    # a forged anchor (digest changed, seal kept) is reported as such, not trusted
+    doc = json.loads(anchor.read_text())
+    doc["digest"] = "0" * 64
+    anchor.write_text(json.dumps(doc))
+    forged = CliRunner().invoke(cli, ["audit", "verify", "--anchor", str(anchor)])
+    assert forged.exit_code == 1 and "seal" in forged.output
+    anchor.write_text("not json")
+    assert CliRunner().invoke(cli, ["audit", "verify", "--anchor", str(anchor)]).exit_code == 2

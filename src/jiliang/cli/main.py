@@ -93,19 +93,42 @@ def demo(seed: int = 20231, enterprises: int = 2000, instruments: int = 50_000, 
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor: Path | None = typer.Option(None, help="an anchor file from `jiliang audit anchor`, kept outside the database"),
+) -> None:
     """Check the audit chain; exit code 1 when a row was altered, inserted or deleted."""
     from jiliang.platform import audit
     from jiliang.platform.db import read_session
 
+    anchored = None
+    if anchor is not None:
+        try:
+            anchored = json.loads(anchor.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            err.print(f"[red]cannot read the anchor {anchor}:[/red] {exc}")
+            raise typer.Exit(2) from exc
     with read_session() as s:
         count, problems = audit.verify(s)
+        if anchored is not None:
+            problems = problems + audit.check_anchor(s, anchored)
     if problems:
         for p in problems:
             err.print(f"[red]{p.kind}[/red] seq={p.seq} row_id={p.row_id}: {p.detail}")
         err.print(f"{len(problems)} problem(s) in {count} rows")
         raise typer.Exit(1)
-    console.print(f"audit log intact: {count} rows")
+    console.print(f"audit log intact: {count} rows" + (" (anchor confirmed)" if anchored is not None else ""))
+
+
+@audit_app.command("anchor")
+def audit_anchor(out: Path = typer.Option(..., help="file to write; keep it OUTSIDE the database's storage")) -> None:
+    """Write the chain head as a sealed anchor; `audit verify --anchor FILE` later proves nothing was cut off."""
+    from jiliang.platform import audit
+    from jiliang.platform.db import read_session
+
+    with read_session() as s:
+        doc = audit.make_anchor(s)
+    out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    console.print(f"anchor written: seq {doc['seq']} → {out}")
 
 
 def _principal(username: str | None):  # type: ignore[no-untyped-def]

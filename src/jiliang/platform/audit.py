@@ -189,3 +189,46 @@ def verify(session: Session) -> tuple[int, list[AuditProblem]]:
     head = session.get(AuditHead, 1)
     problems = verify_rows(counted(), head)
     return count, problems
+
+
+# --- external anchors -------------------------------------------------------------------------------
+# The chain head lives in the same database as the log, so someone who deletes the last rows and also
+# rewinds the head row leaves a consistent, shorter chain. An anchor is the head (seq, digest) written
+# down OUTSIDE the database (a file on other storage, a printout, a message to the regulator), sealed with
+# the audit key. Verifying against an anchor proves the log still holds that row unchanged, so nothing up
+# to the anchor was cut off.
+
+ANCHOR_FORMAT = "jiliang-audit-anchor/1"
+
+
+def _anchor_mac(seq: int, digest: str, at: str) -> str:
+    message = f"{ANCHOR_FORMAT}\x1f{seq}\x1f{digest}\x1f{at}".encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def make_anchor(session: Session) -> dict[str, Any]:
+    """The current chain head as an anchor document to keep outside the database."""
+    head = session.get(AuditHead, 1)
+    seq, digest = (head.seq, head.digest) if head is not None else (0, GENESIS)
+    at = utcnow().isoformat()
+    return {"format": ANCHOR_FORMAT, "seq": seq, "digest": digest, "at": at, "mac": _anchor_mac(seq, digest, at)}
+
+
+def check_anchor(session: Session, anchor: Any) -> list[AuditProblem]:
+    """Problems when the log no longer holds the anchored row unchanged (or the anchor is not genuine)."""
+    fields = ("format", "seq", "digest", "at", "mac")
+    if not isinstance(anchor, dict) or any(k not in anchor for k in fields) or anchor["format"] != ANCHOR_FORMAT:
+        return [AuditProblem(None, None, "anchor", f"not an anchor document (needs {', '.join(fields)})")]
+    seq, digest, at = anchor["seq"], anchor["digest"], anchor["at"]
+    if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(at, str):
+        return [AuditProblem(None, None, "anchor", "anchor fields have the wrong types")]
+    if not hmac.compare_digest(_anchor_mac(seq, digest, at), str(anchor["mac"])):
+        return [AuditProblem(seq, None, "anchor", "the anchor's seal does not match (forged, or another key)")]
+    if seq == 0:
+        return []
+    row = session.scalars(select(AuditLog).where(AuditLog.seq == seq).order_by(AuditLog.id)).first()
+    if row is None:
+        return [AuditProblem(seq, None, "deleted", f"the anchored row seq {seq} is missing (log cut off)")]
+    if not hmac.compare_digest(row.digest, digest):
+        return [AuditProblem(seq, row.id, "altered", f"row seq {seq} differs from the anchor taken at {at}")]
+    return []
