@@ -1,0 +1,1 @@
+"""Machine-readable verification procedures (JSON), loaded with importlib.resources."""
