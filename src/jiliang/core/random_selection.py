@@ -174,6 +174,26 @@ def _check_weight(entity_id: str, w: object) -> float:
     return wf
 
 
+def _check_weights(ids: list[str], weights: Mapping[str, float]) -> npt.NDArray[np.float64]:
+    """The weights of ``ids`` in order, as floats; every id needs one, each finite and > 0, no others."""
+    try:
+        values = [weights[e] for e in ids]
+    except KeyError:
+        missing = next(e for e in ids if e not in weights)
+        raise SelectionError(
+            f"weights[{missing}]", "missing: every entity needs a weight when weights are given"
+        ) from None
+    if len(weights) > len(ids):
+        extra = sorted(set(weights) - set(ids))
+        raise SelectionError(f"weights[{extra[0]}]", "weight given for an id that is not a candidate")
+    if set(map(type, values)) <= {int, float}:  # bool is its own type, so it is not let through here
+        arr = np.array(values, dtype=np.float64)
+        if bool(np.all(np.isfinite(arr) & (arr > 0))):
+            return arr
+    # something is wrong: find the first offender for the message
+    return np.array([_check_weight(e, v) for e, v in zip(ids, values, strict=True)], dtype=np.float64)
+
+
 def _digest(payload: Mapping[str, Any]) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -191,14 +211,14 @@ def _uniform_array(seed: int, stream: str, parts: Sequence[str]) -> npt.NDArray[
     return ((words >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
 
 
-def _smallest_entities(seed: int, ids: list[str], weights: Mapping[str, float] | None, k: int) -> list[str]:
-    """The k ids with the smallest keys −ln(u)/w, in ascending (key, id) order."""
+def _smallest_entities(seed: int, ids: list[str], weights: npt.NDArray[np.float64] | None, k: int) -> list[str]:
+    """The k ids with the smallest keys −ln(u)/w, in ascending (key, id) order (``weights`` aligned with ids)."""
     if k == 0:
         return []
     u = _uniform_array(seed, "entity", ids)
     keys = -np.log(u)
     if weights is not None:
-        keys = keys / np.array([weights[e] for e in ids], dtype=np.float64)
+        keys = keys / weights
     if k < len(ids):
         kth = np.partition(keys, k - 1)[k - 1]
         candidates = np.flatnonzero(keys <= kth)
@@ -226,25 +246,13 @@ def select_entities(
         raise SelectionError("k", f"must be a whole number ≥ 0, got {k!r}")
     if k > len(ids):
         raise SelectionError("k", f"cannot select {k} of {len(ids)} entities")
-    w: dict[str, float] = {}
-    if weights is not None:
-        for e in ids:
-            if e not in weights:
-                raise SelectionError(
-                    f"weights[{e}]", "missing: every entity needs a weight when weights are given"
-                )
-            w[e] = _check_weight(e, weights[e])
-    if weights is not None:
-        extra = sorted(set(weights) - set(ids))
-        if extra:
-            raise SelectionError(f"weights[{extra[0]}]", "weight given for an id that is not a candidate")
     weighted = weights is not None
-    payload = {
-        "algorithm": _DOMAIN,
-        "k": k,
-        "entities": [[e, repr(w[e])] for e in ids] if weighted else ids,
-    }
-    chosen = _smallest_entities(seed, ids, w if weighted else None, k)
+    w = _check_weights(ids, weights) if weights is not None else None
+    # canonical JSON of the inputs; tuples serialise as JSON arrays, so the bytes equal those of
+    # [[id, repr(weight)], ...] while the C encoder does the work
+    entities: Any = list(zip(ids, map(repr, w.tolist()), strict=True)) if w is not None else ids
+    payload = {"algorithm": _DOMAIN, "k": k, "entities": entities}
+    chosen = _smallest_entities(seed, ids, w, k)
     return Selection(
         seed=seed,
         algorithm=ALGORITHM,
