@@ -12,6 +12,12 @@ Number: TypeAlias = int | float | Decimal | str
 #: the inputs' own digits; only division and square root round at this precision).
 PRECISION = 34
 
+#: Largest magnitude and number of significant digits accepted from the user. No package's
+#: quantity in any unit comes near 10^12 (values like 1e999999 would otherwise overflow), and
+#: capping the digits of typed text keeps exact sums inside the working precision.
+MAX_MAGNITUDE = Decimal("1e12")
+MAX_DIGITS = 20
+
 
 def as_decimal(value: object, field: str) -> Decimal:
     """Convert ``value`` to a finite Decimal, or raise :class:`NetContentInputError` naming ``field``.
@@ -40,6 +46,10 @@ def as_decimal(value: object, field: str) -> Decimal:
         raise NetContentInputError(field, f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
         raise NetContentInputError(field, f"expected a finite number, got {value!r}")
+    if abs(result) > MAX_MAGNITUDE:
+        raise NetContentInputError(field, f"{value!r} is outside the accepted range (magnitude at most 1e12)")
+    if isinstance(value, str) and len(result.as_tuple().digits) > MAX_DIGITS:  # typed text; computed decimals pass
+        raise NetContentInputError(field, f"{value!r} has more than {MAX_DIGITS} significant digits")
     return result
 
 
