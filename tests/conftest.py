@@ -42,7 +42,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
 
     upgrade()
     instrument_service.load_catalogue(principal=SYSTEM, document=instrument_service.bundled_catalogue())
-    summary = build(seed=7, enterprises=200, instruments=3000)
+    summary = build(seed=7, enterprises=200, instruments=3000, areas=False)
     yield {"data_dir": data_dir, "summary": summary}
 
 

@@ -22,7 +22,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from tests.campaigns.access_campaigns import CHECKS_CAMPAIGNS, ROUTES_CAMPAIGNS
 from tests.conftest import DEMO_PASSWORD, csrf_of, login
+from tests.credit.access_credit import CHECKS_CREDIT, ROUTES_CREDIT
+from tests.netcontent_inspections.access_netcontent import CHECKS_NETCONTENT, ROUTES_NETCONTENT
 from tests.platform.scope_issue2 import ROLES, Scope, Who, discover_scope
 from tests.uncertainty_budgets.matrix_issue3 import CHECKS_ISSUE3
 from tests.unit_inspections.access_issue4 import CHECKS_ISSUE4
@@ -146,6 +149,10 @@ ROUTES: dict[str, str] = {
     "POST /unit-inspections/{inspection_id}/follow-ups/{enterprise_id}": "unit_inspection",
     "PUT /api/v1/unit-inspections/{inspection_id}/follow-ups/{enterprise_id}": "unit_inspection",
 }
+# issues 5-7: each area keeps its route table and checks beside its own tests
+for _area_routes in (ROUTES_CAMPAIGNS, ROUTES_CREDIT, ROUTES_NETCONTENT):
+    assert not set(_area_routes) & set(ROUTES), "a route is classified twice"
+    ROUTES.update(_area_routes)
 MODES = ("token", "cookie")
 
 
@@ -741,6 +748,9 @@ CHECKS: dict[str, Callable[[str, Caller, Scope, dict[str, Any]], None]] = {
 }
 CHECKS.update(CHECKS_ISSUE3)  # issue 3: the uncertainty calculator and saved budgets
 CHECKS.update(CHECKS_ISSUE4)  # issue 4: the unit tools and unit-usage inspections
+CHECKS.update(CHECKS_CAMPAIGNS)  # issue 7: inspection campaigns
+CHECKS.update(CHECKS_CREDIT)  # issue 7: honest metrology
+CHECKS.update(CHECKS_NETCONTENT)  # issue 7: net-content inspections and C-mark declarations
 
 
 def test_every_class_has_a_check() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -24,6 +25,23 @@ def test_every_message_translated_to_chinese() -> None:
     assert len(found) > 100
     missing = sorted(m for m in found if not zh.get(m))
     assert not missing, f"untranslated: {missing[:20]} (run scripts/update_translations.py)"
+
+
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%[sdf%]")
+
+
+def test_translations_keep_the_placeholders() -> None:
+    """Templates format every message with %, so a translation must carry exactly the msgid's
+    placeholders and no stray % (a bare "%" in a translation is a 500 on the page that shows it)."""
+    for lang in ("zh_CN", "en"):
+        bad = []
+        for msgid, text in _catalog(lang).items():
+            if not text:
+                continue
+            stray = re.sub(PLACEHOLDER, "", text).count("%")
+            if stray or sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(text)):
+                bad.append((msgid, text))
+        assert not bad, f"{lang}: translations whose %-placeholders differ from the msgid: {bad[:10]}"
 
 
 def test_language_switch(client) -> None:  # type: ignore[no-untyped-def]

@@ -91,8 +91,11 @@ def isolated_db(demo_db: dict[str, object], tmp_path_factory: pytest.TempPathFac
     _switch({"JILIANG_DATA_DIR": str(data_dir), "JILIANG_DATABASE_URL": new_url})
     try:
         upgrade()
-        summary = build(seed=11, enterprises=40, instruments=400)
+        summary = build(seed=11, enterprises=40, instruments=400)  # with every area's demo seed
         assert summary.instruments > 300
+        from jiliang.demo import AREA_SEEDS
+
+        assert set(summary.areas) == set(AREA_SEEDS), summary.areas
         yield
     finally:
         _switch(saved)

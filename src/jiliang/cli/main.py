@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jiliang.cli.comparison import app as comparison_app
 from jiliang.cli.comparison import pt_app
+from jiliang.cli.dcc import app as dcc_app
 from jiliang.cli.netcontent import app as netcontent_app
 from jiliang.cli.uncertainty import app as uncertainty_app
 from jiliang.cli.units import app as units_app
@@ -36,6 +37,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(comparison_app, name="comparison")
 app.add_typer(pt_app, name="pt")
 app.add_typer(netcontent_app, name="netcontent")
+app.add_typer(dcc_app, name="dcc")
 console = Console()
 err = Console(stderr=True)
 

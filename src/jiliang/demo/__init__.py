@@ -8,9 +8,10 @@ suspended or scrapped), several institutions with authorisations, and one user p
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -62,6 +63,7 @@ class DemoSummary:
     overdue: int
     recalls: int
     seconds: float
+    areas: dict[str, Any] = field(default_factory=dict)
 
 
 def _weighted(rng: random.Random, table: dict[str, int]) -> str:
@@ -80,9 +82,14 @@ def _items_for(catalogue: list[CatalogueItem]) -> dict[str, list[tuple[Catalogue
     return out
 
 
+# The areas' demo seeds (``jiliang.demo.<name>.seed(rng=, today=)``), run in this order after the base
+# province: credit comes last because it derives credit records from the others' findings.
+AREA_SEEDS = ("netcontent_inspections", "campaigns", "credit")
+
+
 def build(*, seed: int = 20231, enterprises: int = 2000, instruments: int = 50_000,
-          today: dt.date | None = None) -> DemoSummary:
-    """Build the demo dataset into an empty, migrated database."""
+          today: dt.date | None = None, areas: bool = True) -> DemoSummary:
+    """Build the demo dataset into an empty, migrated database (``areas=False``: the base province only)."""
     start = time.perf_counter()
     today = today or dt.date.today()
     rng = random.Random(seed)
@@ -224,10 +231,14 @@ def build(*, seed: int = 20231, enterprises: int = 2000, instruments: int = 50_0
                              display_name=display, region_code=region, organisation_id=org_id, duties=duties)
     recalls = instrument_service.generate_recalls(principal=SYSTEM, today=today, days_before=30)
     overdue = sum(1 for r in inst_rows if r["status"] == "in_use" and r["next_due_on"] and r["next_due_on"] < today)
+    area_summaries: dict[str, Any] = {}
+    for i, name in enumerate(AREA_SEEDS if areas else ()):
+        module = importlib.import_module(f"jiliang.demo.{name}")
+        area_summaries[name] = module.seed(rng=random.Random(seed * 100 + i), today=today)
     return DemoSummary(
         regions=len(all_regions()), enterprises=len(enterprises_list), institutions=len(institution_list),
         instruments=len(inst_rows), verifications=len(ev), overdue=overdue, recalls=recalls,
-        seconds=round(time.perf_counter() - start, 1),
+        seconds=round(time.perf_counter() - start, 1), areas=area_summaries,
     )
 
 
