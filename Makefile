@@ -38,7 +38,7 @@ test-sqlite: setup sysdeps
 
 test-postgresql: setup sysdeps
 	url=$$(bash scripts/pg-start.sh /tmp/jiliang-pg 54329) && \
-	  JILIANG_DATABASE_URL=$$url $(BIN)/pytest -m "not browser" tests/platform tests/uncertainty_budgets tests/unit_inspections tests/netcontent_inspections tests/campaigns tests/credit; \
+	  JILIANG_DATABASE_URL=$$url $(BIN)/pytest -m "not browser" tests/platform tests/uncertainty_budgets tests/unit_inspections tests/comparisons tests/dcc tests/verification tests/certificates tests/netcontent_inspections tests/campaigns tests/credit; \
 	  status=$$?; bash scripts/pg-stop.sh /tmp/jiliang-pg; exit $$status
 
 test: lint test-sqlite test-postgresql

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.browser.fixtures",)
+
 SHARED = Path(os.environ.get("JILIANG_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 DEMO_PASSWORD = "jiliang-demo-2026"
 ROLE_USERS = ("admin", "regulator", "regulator_hz", "regulator_js", "institution", "enterprise", "enterprise_js")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, live_server, template_errors  # noqa: F401 (fixtures)
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

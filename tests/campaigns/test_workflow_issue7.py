@@ -153,9 +153,14 @@ def test_inspection_findings_follow_up_and_publication(client, tokens, fuel) -> 
     got = client.get(f"/api/v1/campaign-tasks/{task.id}/evidence/{sha}", headers=auth(hz))
     assert got.status_code == 200 and got.content == photo
     # follow-up: overdue after the deadline, then rectified, closed
-    from jiliang.campaigns import service
+    from typer.testing import CliRunner
 
-    assert service.mark_overdue(principal=principal("regulator_hz"), today=dt.date(2026, 12, 2)) >= 1
+    from jiliang.cli.main import app as cli
+
+    daily = CliRunner().invoke(cli, ["campaigns", "mark-overdue", "--today", "2026-12-02"])  # the daily job
+    assert daily.exit_code == 0 and "marked overdue" in daily.output, daily.output
+    assert not daily.output.startswith("0 ")
+    assert CliRunner().invoke(cli, ["campaigns", "mark-overdue", "--today", "12/02"]).exit_code == 2
     assert client.get(f"/api/v1/campaign-findings/{fid}", headers=auth(hz)).json()["status"] == "overdue"
     r = client.patch(
         f"/api/v1/campaign-findings/{fid}", headers=auth(hz), json={"status": "closed", "note": "已拆除"}

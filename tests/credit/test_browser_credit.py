@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, live_server, template_errors  # noqa: F401 (fixtures)
 from tests.conftest import DEMO_PASSWORD
 from tests.credit.helpers_credit import TODAY, credit_world, new_enterprise
 

@@ -48,11 +48,10 @@ def test_institution_key_created_once_audited_and_verifiable(demo_db) -> None:  
         audits = list(s.scalars(select(AuditLog).where(AuditLog.object_type == "signing_key")))
     assert sorted(r.purpose for r in rows) == ["institution", "root_ca"]
     assert {a.object_id for a in audits} >= {str(r.id) for r in rows}
-    assert all(
-        a.action == "create" and a.actor == "dcc-test"
-        for a in audits
-        if a.object_id in {str(r.id) for r in rows}
-    )
+    # one "create" entry per key (the keys may have been made earlier by another test in this worker,
+    # e.g. an issued certificate, so the actor is not necessarily this test's)
+    creates = [a.object_id for a in audits if a.object_id in {str(r.id) for r in rows} and a.action == "create"]
+    assert sorted(creates) == sorted(str(r.id) for r in rows)
     xml = sign(build_dcc(sample_content()), again)
     result = check_dcc(xml, trusted_roots=[root])
     assert result.ok, result.signature_detail

@@ -147,6 +147,15 @@ def sees(who: Who, rec: dict[str, Any]) -> bool:
     return False
 
 
+def lists(who: Who, rec: dict[str, Any]) -> bool:
+    """The working list: a regulator's own region, an enterprise's own products; others as ``sees``."""
+    if who.role == "regulator":
+        return rec["region"].startswith(who.region_prefix() or "-")
+    if who.role == "enterprise":
+        return rec["status"] != "draft" and who.organisation_id in rec["orgs"]
+    return sees(who, rec)
+
+
 def manages(who: Who, rec: dict[str, Any]) -> bool:
     return who.role == "admin" or (
         who.role == "regulator" and rec["region"].startswith(who.region_prefix() or "-")
@@ -256,7 +265,7 @@ def check_netcontent_inspection(route: str, c: Any, scope: Scope, universe: dict
             return
         assert r.status_code == 200, (route, c.role, r.status_code)
         seen = _ids(r, is_api, r'href="/netcontent-inspections/(\d+)"')
-        expected = {v["id"] for v in recs.values() if sees(who, v)}
+        expected = {v["id"] for v in recs.values() if lists(who, v)}
         assert seen & {v["id"] for v in recs.values()} == expected, (route, c.role, c.mode, seen, expected)
     elif path == "/netcontent-inspections/new":
         r = c.get(path)

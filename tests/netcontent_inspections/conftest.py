@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, live_server, screenshot_dir, template_errors  # noqa: F401 (fixtures)
 from tests.netcontent_inspections.helpers_issue7 import count
 
 

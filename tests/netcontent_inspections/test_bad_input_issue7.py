@@ -53,8 +53,8 @@ JSON_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "tiny density",
         {"kind": "volume", "unit": "mL", "reading_unit": "g", "density": "1e-20"},
-        "gross",
-        "out of range",
+        "gross[0]",
+        "outside the accepted range",
     ),
 ]
 

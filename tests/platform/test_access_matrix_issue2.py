@@ -23,12 +23,15 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.campaigns.access_campaigns import CHECKS_CAMPAIGNS, ROUTES_CAMPAIGNS
+from tests.certificates.access_certificates import CHECKS_CERTIFICATES, ROUTES_CERTIFICATES
+from tests.comparisons.access_comparisons import CHECKS_COMPARISONS, ROUTES_COMPARISONS
 from tests.conftest import DEMO_PASSWORD, csrf_of, login
 from tests.credit.access_credit import CHECKS_CREDIT, ROUTES_CREDIT
 from tests.netcontent_inspections.access_netcontent import CHECKS_NETCONTENT, ROUTES_NETCONTENT
 from tests.platform.scope_issue2 import ROLES, Scope, Who, discover_scope
 from tests.uncertainty_budgets.matrix_issue3 import CHECKS_ISSUE3
 from tests.unit_inspections.access_issue4 import CHECKS_ISSUE4
+from tests.verification.access_verification import CHECKS_VERIFICATION, ROUTES_VERIFICATION
 
 # ----------------------------------------------------------------------------------------------------
 # The table: every route of the app and its access class.
@@ -150,7 +153,11 @@ ROUTES: dict[str, str] = {
     "PUT /api/v1/unit-inspections/{inspection_id}/follow-ups/{enterprise_id}": "unit_inspection",
 }
 # issues 5-7: each area keeps its route table and checks beside its own tests
-for _area_routes in (ROUTES_CAMPAIGNS, ROUTES_CREDIT, ROUTES_NETCONTENT):
+for _area_routes in (
+    ROUTES_COMPARISONS,  # issue 5
+    ROUTES_VERIFICATION, ROUTES_CERTIFICATES,  # issue 6
+    ROUTES_NETCONTENT, ROUTES_CAMPAIGNS, ROUTES_CREDIT,  # issue 7
+):
     assert not set(_area_routes) & set(ROUTES), "a route is classified twice"
     ROUTES.update(_area_routes)
 MODES = ("token", "cookie")
@@ -748,6 +755,9 @@ CHECKS: dict[str, Callable[[str, Caller, Scope, dict[str, Any]], None]] = {
 }
 CHECKS.update(CHECKS_ISSUE3)  # issue 3: the uncertainty calculator and saved budgets
 CHECKS.update(CHECKS_ISSUE4)  # issue 4: the unit tools and unit-usage inspections
+CHECKS.update(CHECKS_COMPARISONS)  # issue 5: comparisons and proficiency testing
+CHECKS.update(CHECKS_VERIFICATION)  # issue 6: measurement standards and verification work
+CHECKS.update(CHECKS_CERTIFICATES)  # issue 6: certificates, public verification, DCC import
 CHECKS.update(CHECKS_CAMPAIGNS)  # issue 7: inspection campaigns
 CHECKS.update(CHECKS_CREDIT)  # issue 7: honest metrology
 CHECKS.update(CHECKS_NETCONTENT)  # issue 7: net-content inspections and C-mark declarations

@@ -135,7 +135,7 @@ class CampaignTask(Base):
     checklist_code: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     inspected_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    result: Mapped[str | None] = mapped_column(String(10), nullable=True)  # pass | fail
+    result: Mapped[str | None] = mapped_column(String(20), nullable=True)  # pass | fail | undetermined
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jiliang.cli.certificates import app as certificates_app
 from jiliang.cli.comparison import app as comparison_app
 from jiliang.cli.comparison import pt_app
 from jiliang.cli.dcc import app as dcc_app
@@ -27,17 +28,20 @@ audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 instruments_app = typer.Typer(help="The mandatory-verification register", no_args_is_help=True)
 recalls_app = typer.Typer(help="Recall notices", no_args_is_help=True)
 stats_app = typer.Typer(help="The dashboard's tallies", no_args_is_help=True)
+campaigns_app = typer.Typer(help="Inspection campaigns: daily follow-up of findings", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(recalls_app, name="recalls")
 app.add_typer(stats_app, name="stats")
+app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(uncertainty_app, name="uncertainty")
 app.add_typer(units_app, name="units")
 app.add_typer(comparison_app, name="comparison")
 app.add_typer(pt_app, name="pt")
 app.add_typer(netcontent_app, name="netcontent")
 app.add_typer(dcc_app, name="dcc")
+app.add_typer(certificates_app, name="certificates")
 console = Console()
 err = Console(stderr=True)
 
@@ -224,6 +228,21 @@ def recalls_generate(days_before: int = typer.Option(None), today: str = typer.O
     n = service.generate_recalls(principal=SYSTEM, today=day,
                                  days_before=days_before if days_before is not None else get_settings().recall_days_before)
     console.print(f"{n} recall notice(s) created")
+
+
+@campaigns_app.command("mark-overdue")
+def campaigns_mark_overdue(today: str = typer.Option(None, help="ISO date; default today")) -> None:
+    """Mark open findings past their rectification deadline as overdue (idempotent; run daily)."""
+    from jiliang.campaigns import service
+    from jiliang.platform.access import SYSTEM
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError as exc:
+        err.print(f"[red]--today:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    n = service.mark_overdue(principal=SYSTEM, today=day)
+    console.print(f"{n} finding(s) marked overdue")
 
 
 @stats_app.command("check")

@@ -83,8 +83,11 @@ def _items_for(catalogue: list[CatalogueItem]) -> dict[str, list[tuple[Catalogue
 
 
 # The areas' demo seeds (``jiliang.demo.<name>.seed(rng=, today=)``), run in this order after the base
-# province: credit comes last because it derives credit records from the others' findings.
-AREA_SEEDS = ("netcontent_inspections", "campaigns", "credit")
+# province: certificates are issued from the verification seed's approved records, and credit comes last
+# because it derives credit records from the others' findings.
+AREA_SEEDS = (
+    "verification", "certificates", "comparisons", "netcontent_inspections", "campaigns", "credit",
+)
 
 
 def build(*, seed: int = 20231, enterprises: int = 2000, instruments: int = 50_000,

@@ -127,6 +127,8 @@ class RecallNotice(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
+    # recall (falls due) | failed_verification (unfit for use: a certificate area notice; migration 0007)
+    kind: Mapped[str] = mapped_column(String(20), default="recall", server_default="recall")
 
 
 class InstrumentTally(Base):

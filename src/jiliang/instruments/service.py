@@ -162,46 +162,56 @@ def update_instrument(*, principal: Principal, instrument_id: int, data: Instrum
 
 def record_verification(*, principal: Principal, instrument_id: int, data: VerificationCreate) -> VerificationEvent:
     """Record a verification result; the due date rolls forward from the catalogue rule."""
+    with write_session() as s:
+        return apply_verification(s, principal=principal, instrument_id=instrument_id, data=data)
+
+
+def apply_verification(
+    s: Session, *, principal: Principal, instrument_id: int, data: VerificationCreate
+) -> VerificationEvent:
+    """:func:`record_verification` inside the caller's transaction (the certificates area issues a
+    certificate and updates the register in one transaction). Tallies and audit as there."""
     if principal.role not in ("institution", "admin"):
         raise Forbidden("only a verification institution records verification results")
     if data.verified_on > dt.date.today():
         raise DomainError("verification date lies in the future", field="verified_on")
-    with write_session() as s:
-        inst = get_visible(s, principal, Instrument, instrument_id, "instrument")
-        if inst.status == "scrapped":
-            raise Conflict("the instrument is scrapped", field="status")
-        if inst.last_verified_on and data.verified_on < inst.last_verified_on:
-            raise DomainError("an earlier verification than the last one on record", field="verified_on")
-        institution_id = principal.organisation_id if principal.role == "institution" else data.institution_id
-        if institution_id is not None:
-            performer = s.get(Organisation, institution_id)
-            if performer is None or performer.kind != "institution":
-                raise DomainError(f"no technical institution {institution_id}", field="institution_id")
-        item = s.get(CatalogueItem, inst.catalogue_code)
-        assert item is not None
-        before = snapshot(inst)
-        first = inst.first_verified_on or data.verified_on
-        inst.first_verified_on = first
-        inst.last_verified_on = data.verified_on
-        inst.last_result = data.result
-        inst.next_due_on = due_date(item, first, data.verified_on)
-        if data.result == "fail":
-            inst.status = "suspended"
-        inst.updated_at = utcnow()
-        event = VerificationEvent(
-            instrument_id=inst.id, owner_id=inst.owner_id, region_code=inst.region_code,
-            verified_on=data.verified_on, institution_id=institution_id, result=data.result,
-            certificate_no=data.certificate_no, next_due_on=inst.next_due_on,
-        )
-        s.add(event)
-        s.flush()
-        tallies.record_change(s, before, inst)
-        tallies.record_verification(s, inst.region_code, data.verified_on, data.result)
-        audit.record(
-            s, actor=principal.username, action="verify", object_type="instrument",
-            object_id=inst.id, before=before, after={**snapshot(inst), "verification_event": event.id},
-        )
-        return event
+    inst = get_visible(s, principal, Instrument, instrument_id, "instrument")
+    if inst.status == "scrapped":
+        raise Conflict("the instrument is scrapped", field="status")
+    if inst.last_verified_on and data.verified_on < inst.last_verified_on:
+        raise DomainError("an earlier verification than the last one on record", field="verified_on")
+    institution_id = principal.organisation_id if principal.role == "institution" else data.institution_id
+    if institution_id is not None:
+        performer = s.get(Organisation, institution_id)
+        if performer is None or performer.kind != "institution":
+            raise DomainError(f"no technical institution {institution_id}", field="institution_id")
+    item = s.get(CatalogueItem, inst.catalogue_code)
+    assert item is not None
+    before = snapshot(inst)
+    first = inst.first_verified_on or data.verified_on
+    inst.first_verified_on = first
+    inst.last_verified_on = data.verified_on
+    inst.last_result = data.result
+    inst.next_due_on = due_date(item, first, data.verified_on)
+    if data.result == "fail":
+        inst.status = "suspended"
+    elif inst.status == "suspended":
+        inst.status = "in_use"  # a passed verification (e.g. after repair) makes it fit for use again
+    inst.updated_at = utcnow()
+    event = VerificationEvent(
+        instrument_id=inst.id, owner_id=inst.owner_id, region_code=inst.region_code,
+        verified_on=data.verified_on, institution_id=institution_id, result=data.result,
+        certificate_no=data.certificate_no, next_due_on=inst.next_due_on,
+    )
+    s.add(event)
+    s.flush()
+    tallies.record_change(s, before, inst)
+    tallies.record_verification(s, inst.region_code, data.verified_on, data.result)
+    audit.record(
+        s, actor=principal.username, action="verify", object_type="instrument",
+        object_id=inst.id, before=before, after={**snapshot(inst), "verification_event": event.id},
+    )
+    return event
 
 
 @dataclass(frozen=True)

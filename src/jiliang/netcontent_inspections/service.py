@@ -108,6 +108,21 @@ def scope_clause(principal: Principal) -> Any:
     return or_(*clauses)
 
 
+def work_clause(principal: Principal) -> Any:
+    """The working list is narrower than what may be seen: a regulator lists its own region's records and an
+    enterprise those of its own products, not every published record of the country (the public results
+    page lists those)."""
+    p = area_principal(principal)
+    if p.role == "regulator" and p.region_code:
+        return in_region(NetContentInspection.region_code, p.region_code)
+    if p.role == "enterprise" and p.organisation_id:
+        return or_(
+            NetContentInspection.producer_id == p.organisation_id,
+            NetContentInspection.seller_id == p.organisation_id,
+        )
+    return NetContentInspection.id.is_not(None)
+
+
 def can_see_record(principal: Principal, obj: NetContentInspection) -> bool:
     p = area_principal(principal)
     if p.role == "admin":
@@ -567,7 +582,7 @@ def list_inspections(
 ) -> tuple[int, Sequence[NetContentInspection]]:
     f = filters or Filters()
     with read_session() as s:
-        stmt = _filtered(select(NetContentInspection).where(scope_clause(principal)), f)
+        stmt = _filtered(select(NetContentInspection).where(scope_clause(principal), work_clause(principal)), f)
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = s.scalars(
             stmt.order_by(NetContentInspection.inspected_on.desc(), NetContentInspection.id.desc())

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 12 * 3600
     max_upload_bytes: int = 64 * 1024 * 1024
     cookie_secure: bool = False
+    # where the public reaches this platform: the base of the certificate QR codes issued outside a
+    # web request (CLI, demo); issuing through the web uses the request's own address
+    public_base_url: str = "http://127.0.0.1:8000"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -20,7 +20,8 @@ from jiliang.platform.web import add_template_dir, language_middleware_value, re
 log = logging.getLogger("jiliang")
 
 AREAS = ("jiliang.organisations", "jiliang.instruments", "jiliang.uncertainty_budgets", "jiliang.unit_inspections",
-         "jiliang.netcontent_inspections", "jiliang.campaigns", "jiliang.credit")
+         "jiliang.netcontent_inspections", "jiliang.credit", "jiliang.comparisons",
+         "jiliang.certificates", "jiliang.campaigns", "jiliang.verification")
 
 
 def _wants_json(request: Request) -> bool:

@@ -1,7 +1,7 @@
 """campaigns: inspection campaigns, inspector pool, tasks, checklist items, findings, evidence (issue 7)
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0009
 Create Date: 2026-11-27 12:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0004"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.Column("checklist_code", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("inspected_on", sa.Date(), nullable=True),
-        sa.Column("result", sa.String(length=10), nullable=True),
+        sa.Column("result", sa.String(length=20), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("recorded_by", sa.String(length=64), nullable=True),
         sa.Column("recorded_at", sa.DateTime(), nullable=True),

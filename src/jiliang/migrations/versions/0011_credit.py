@@ -1,7 +1,7 @@
 """credit: honest metrology (诚信计量) declarations, credit records, scores, model units (issue 7 part 3)
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0010
 Create Date: 2026-11-27 11:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0004"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,9 @@
 """Browser-test fixtures: the app served by uvicorn on a free loopback port, and headless Chromium.
 
+A pytest plugin loaded by ``tests/conftest.py`` (``pytest_plugins``), so every test folder shares one
+Playwright session per worker: importing these fixtures into a test module would define a second
+session-scoped copy, and a second ``sync_playwright()`` in the same process fails.
+
 The server runs in a background thread over the shared ``demo_db``. Chromium is the system package
 (``/usr/bin/chromium``, or ``JILIANG_CHROMIUM``); Playwright's own browser download is never used.
 A missing Chromium is a test failure with a clear message, never a skip: CI installs it.

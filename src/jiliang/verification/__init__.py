@@ -1,0 +1,1 @@
+"""Verification and calibration work: measurement standards, work orders, records, electronic signatures."""
