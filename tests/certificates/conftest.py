@@ -85,7 +85,13 @@ def world(demo_db) -> World:  # type: ignore[no-untyped-def]
         staff, identifier="CERTT-WEIGHTS", name="F1 等级标准砝码组", quantity="mass", today=performed
     )
     gauge_std = demo.ensure_standard(
-        staff, identifier="CERTT-PRESSURE", name="0.05 级精密压力表", quantity="pressure", today=performed
+        staff,
+        identifier="CERTT-PRESSURE",
+        name="0.05 级精密压力表",
+        quantity="pressure",
+        today=performed,
+        accuracy="0.05 级",
+        measuring_range="0 – 2.5 MPa",
     )
     w = World(
         staff=staff,

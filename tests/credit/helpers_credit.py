@@ -1,6 +1,6 @@
 """Issue 7 part 3 (honest metrology): hand-built enterprises whose credit is computed by hand.
 
-The ``credit_world`` fixture makes, through the services (as SYSTEM), enterprises in Hangzhou (330106),
+The ``credit_world`` fixture makes, through the services (as SYSTEM), enterprises in a synthetic Hangzhou county (CREDIT_COUNTY),
 Ningbo (330203) and Nanjing (320102) with instruments, verifications and declarations whose expected
 scores are written out below (rules version jiliang-credit-2026.1: base 90, CR-VF -5/730 d/cap -30,
 CR-OD -2/cap -20, CR-NC -10/730 d, CR-CF-MINOR -3, CR-CF-MAJOR -10, CR-CF-SERIOUS -25, CR-CM +5/cap +5,
@@ -18,6 +18,23 @@ _counter = itertools.count(1)
 _WORLD: dict[str, Any] = {}
 
 
+# The hand-computed enterprises live in a county of their own (synthetic, under Hangzhou) and are
+# hospitals, so that no campaign drawn by another test in the same worker (markets and shops, or every
+# enterprise of the demo users' county 330106) selects them and adds findings to their scores.
+CREDIT_COUNTY = "330199"
+
+
+def _ensure_credit_county() -> None:
+    from jiliang.platform import accounts
+    from jiliang.platform.access import SYSTEM
+
+    accounts.load_regions(
+        actor=SYSTEM,
+        regions=[{"code": CREDIT_COUNTY, "name_zh": "诚信测试区（虚构）", "name_en": "Credit test district (synthetic)",
+                  "synthetic": True}],
+    )
+
+
 def new_enterprise(name: str, region: str) -> int:
     from sqlalchemy import select
 
@@ -28,6 +45,8 @@ def new_enterprise(name: str, region: str) -> int:
     from jiliang.platform.access import SYSTEM
     from jiliang.platform.db import read_session
 
+    if region == CREDIT_COUNTY:
+        _ensure_credit_county()
     while True:
         code = make_credit_code(region, 77_000_000 + next(_counter))
         with read_session() as s:
@@ -36,7 +55,7 @@ def new_enterprise(name: str, region: str) -> int:
     org = org_service.create_organisation(
         principal=SYSTEM,
         data=OrganisationCreate(
-            kind="enterprise", name=f"诚信测试{name}", credit_code=code, region_code=region, sector="shop"
+            kind="enterprise", name=f"诚信测试{name}", credit_code=code, region_code=region, sector="hospital"
         ),
     )
     return int(org.id)
@@ -102,7 +121,7 @@ def credit_world() -> dict[str, Any]:
     # B-grade: one overdue instrument (-2), one failed verification 100 days ago (-5), one failed
     # verification 800 days ago (outside the 730-day window: 0), a published valid commitment (+5)
     #   -> 90 - 2 - 5 + 5 = 88, grade B, risk weight 1 + 12/10 = 2.2
-    b = new_enterprise("乙超市", "330106")
+    b = new_enterprise("乙超市", CREDIT_COUNTY)
     overdue = new_instrument(b, last_verified=TODAY - dt.timedelta(days=500))
     fresh = new_instrument(b, last_verified=TODAY - dt.timedelta(days=30))  # due in ~11 months: not overdue
     failed = new_instrument(b, last_verified=None)
@@ -111,13 +130,13 @@ def credit_world() -> dict[str, Any]:
     ev_old = verify(old, TODAY - dt.timedelta(days=800), "fail")
     decl_b = declare(b)
     # A-grade: clean, with a published commitment -> 95 (A, weight 1.5); a draft declaration counts nothing
-    a = new_enterprise("甲商店", "330106")
+    a = new_enterprise("甲商店", CREDIT_COUNTY)
     new_instrument(a, last_verified=TODAY - dt.timedelta(days=20))
     decl_a = declare(a)
     draft_a = declare(a, publish=False)
     # D-grade: 12 overdue instruments (-24, capped at -20), 7 failed verifications (-35, capped at -30)
     #   -> 90 - 20 - 30 = 40, grade D, weight 7.0
-    d = new_enterprise("丁市场", "330106")
+    d = new_enterprise("丁市场", CREDIT_COUNTY)
     for _ in range(12):
         new_instrument(d, last_verified=TODAY - dt.timedelta(days=400))
     for k in range(7):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import DEMO_PASSWORD
-from tests.credit.helpers_credit import TODAY, credit_world, new_enterprise
+from tests.credit.helpers_credit import CREDIT_COUNTY, TODAY, credit_world, new_enterprise
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens" / "credit"
@@ -54,7 +54,7 @@ def _login(chromium: Any, base: str, username: str) -> Any:
 
 def test_honest_metrology_walk(browser, live_server, template_errors) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     world = credit_world()
-    candidate = new_enterprise("示范候选店", "330106")
+    candidate = new_enterprise("示范候选店", CREDIT_COUNTY)
     # --- the enterprise declares
     page = _login(browser, live_server, "enterprise")
     bad = _watch(page)
@@ -138,9 +138,9 @@ def test_honest_metrology_walk(browser, live_server, template_errors) -> None:  
     page = context.new_page()
     bad = _watch(page)
     try:
-        page.goto(live_server + "/public/credit/model-units?region=330106")
+        page.goto(live_server + f"/public/credit/model-units?region={CREDIT_COUNTY}")
         rows = page.locator("#model-units tbody tr").all_inner_texts()
-        assert any("诚信测试示范候选店" in r and TODAY.isoformat() in r and "330106" in r for r in rows), rows
+        assert any("诚信测试示范候选店" in r and TODAY.isoformat() in r and CREDIT_COUNTY in r for r in rows), rows
         _clean(page, template_errors, bad, "public-model-units")
         page.goto(live_server + "/credit/rules")
         _clean(page, template_errors, bad, "rules")

@@ -15,6 +15,7 @@ from jiliang.platform.access import PUBLIC, SYSTEM
 from jiliang.platform.db import read_session
 from jiliang.platform.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tests.credit.helpers_credit import (
+    CREDIT_COUNTY,
     TODAY,
     audit_count,
     credit_world,
@@ -82,7 +83,7 @@ def test_refresh_is_idempotent(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_refresh_follows_the_sources(world) -> None:  # type: ignore[no-untyped-def]
-    eid = new_enterprise("戊店", "330106")
+    eid = new_enterprise("戊店", CREDIT_COUNTY)
     from tests.credit.helpers_credit import new_instrument
 
     inst = new_instrument(eid, last_verified=TODAY - dt.timedelta(days=400))  # overdue: 88
@@ -162,7 +163,7 @@ def test_region_refresh_batch_and_idempotent(world) -> None:  # type: ignore[no-
 
 
 def test_risk_weights(world) -> None:  # type: ignore[no-untyped-def]
-    unscored = new_enterprise("己店", "330106")
+    unscored = new_enterprise("己店", CREDIT_COUNTY)
     ids = [world["d"], world["a"], unscored, world["b"]]
     with read_session() as s:
         w = service.risk_weights(s, ids)
@@ -285,7 +286,7 @@ def test_model_units(world) -> None:  # type: ignore[no-untyped-def]
         )
     total, rows = service.list_model_units(principal=PUBLIC, limit=500)
     row = next(r for r in rows if r.id == m.id)
-    assert row.region_code == "330106" and row.designated_on == TODAY and row.region_name
+    assert row.region_code == CREDIT_COUNTY and row.designated_on == TODAY and row.region_name
     # revoke: leaves the public list, the record goes, the score falls back to 95
     with pytest.raises(Forbidden):
         service.revoke_model_unit(

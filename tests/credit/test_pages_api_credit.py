@@ -31,7 +31,10 @@ def test_rules_and_templates_are_public(client, world) -> None:  # type: ignore[
     assert body["source_status"] == "local policy (unverified)"
     assert {x["rule_id"] for x in body["rules"]} >= {"CR-VF", "CR-OD", "CR-NC", "CR-CM", "CR-MU"}
     page = client.get("/credit/rules")
-    assert page.status_code == 200 and "CR-VF" in page.text and "local policy (unverified)" in page.text
+    from jiliang.platform.i18n import translations
+
+    badge = translations("zh_CN").gettext("local policy (unverified)")  # the Chinese page translates it
+    assert page.status_code == 200 and "CR-VF" in page.text and badge in page.text
     t = client.get("/api/v1/credit/templates").json()
     assert t[0]["template_id"] == "honest-metrology-2026" and len(t[0]["items"]) == 6
 

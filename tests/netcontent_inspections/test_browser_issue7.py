@@ -89,8 +89,12 @@ def test_inspection_walk_in_the_browser(
             page.click("form.ncform button[type=submit]")
         assert page.inner_text("h1").startswith("浏览器米饼")
         assert page.inner_text("#verdict") == "合格" or page.inner_text("#verdict") == "pass"
-        assert "T1_COUNT_WITHIN_LIMIT" in page.inner_text("main")
-        assert "LABEL_TEXT_NON_LEGAL_UNIT" in page.inner_text("main")  # 1斤 on the label
+        # reason codes are kept (title/data-code) but shown as sentences
+        assert page.locator("li[data-code=T1_COUNT_WITHIN_LIMIT]").count() == 1
+        assert page.locator("li[data-code=LABEL_TEXT_NON_LEGAL_UNIT]").count() == 1  # 1斤 on the label
+        main_text = page.inner_text("main")
+        for raw in ("T1_COUNT_WITHIN_LIMIT", "LABEL_UNIT_OK", "within_T", "not_short", "half_up"):
+            assert raw not in main_text
         assert page.locator("#packages td.T1").count() == 1
         _clean(page, template_errors, bad)
         with page.expect_navigation():

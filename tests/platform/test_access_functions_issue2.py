@@ -91,3 +91,26 @@ def test_a_model_without_a_declared_scope_is_refused() -> None:
 
     with pytest.raises(TypeError):
         visible(SYSTEM, User)
+
+
+@pytest.mark.parametrize(
+    "role,scope,region,expected",
+    [
+        ("admin", None, "320105", True),
+        ("regulator", "330000", "330106", True),  # the province supervises its counties
+        ("regulator", "330100", "330100", True),
+        ("regulator", "330100", "330000", False),  # never the region above
+        ("regulator", "330100", "330203", False),  # nor a sibling prefecture
+        ("regulator", "330106", "330105", False),  # a county compares by equality
+        ("regulator", "330000", "not-a-code", False),
+        ("regulator", None, "330106", False),
+        ("enterprise", "330000", "330106", False),
+        ("institution", "330000", "330106", False),
+        ("public", None, "330106", False),
+    ],
+)
+def test_regulates(role: str, scope: str | None, region: str, expected: bool) -> None:
+    from jiliang.platform.access import Principal, regulates
+
+    who = Principal(user_id=None, username="t", role=role, region_code=scope)
+    assert regulates(who, region) is expected

@@ -27,7 +27,7 @@ def test_every_message_translated_to_chinese() -> None:
     assert not missing, f"untranslated: {missing[:20]} (run scripts/update_translations.py)"
 
 
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%[sdf%]")
+PLACEHOLDER = re.compile(r"%\([A-Za-z0-9_]+\)[sdfr]|%[sdfr%]")
 
 
 def test_translations_keep_the_placeholders() -> None:

@@ -64,7 +64,7 @@ from jiliang.core.random_selection import (
 )
 from jiliang.organisations.models import SECTORS, Organisation
 from jiliang.platform import audit
-from jiliang.platform.access import Principal, can_see, in_region, visible
+from jiliang.platform.access import Principal, can_see, in_region, regulates, visible
 from jiliang.platform.db import read_session, write_session
 from jiliang.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from jiliang.platform.models import Region, User, utcnow
@@ -100,15 +100,7 @@ def area_principal(principal: Principal) -> Principal:
     return principal
 
 
-def _may_manage(principal: Principal, region_code: str) -> bool:
-    if principal.role == "admin":
-        return True
-    if principal.role != "regulator" or not principal.region_code:
-        return False
-    try:
-        return is_within(region_code, principal.region_code)
-    except CodeError:
-        return False
+_may_manage = regulates
 
 
 def require_manager(principal: Principal, campaign: Campaign) -> None:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from jiliang.campaigns import checklists, service
-from jiliang.campaigns.models import CAMPAIGN_TYPES, FINDING_CATEGORIES, SEVERITIES
+from jiliang.campaigns.models import (
+    CAMPAIGN_TYPES,
+    FINDING_CATEGORIES,
+    SEVERITIES,
+    CampaignCheckItem,
+    CampaignTask,
+)
 from jiliang.campaigns.schemas import (
     MAX_EVIDENCE_BYTES,
     CampaignCreate,
@@ -22,8 +31,11 @@ from jiliang.campaigns.schemas import (
 )
 from jiliang.campaigns.service import TYPE_SCOPE, InvalidInput
 from jiliang.platform.access import Principal
+from jiliang.platform.db import read_session
 from jiliang.platform.errors import DomainError, Forbidden
-from jiliang.platform.web import check_csrf, login_required, redirect, render
+from jiliang.platform.i18n import gettext_ as _
+from jiliang.platform.models import Region
+from jiliang.platform.web import check_csrf, localized, login_required, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 ROWS = 4  # empty instrument rows offered by the inspection form
@@ -68,6 +80,120 @@ LABELS = (
     N_("other"),
 )
 
+#: readable names of the finding categories (the codes stay in the API, the forms and the data)
+CATEGORY_NAMES = {
+    "error_exceeds_mpe": N_("Indication error beyond the maximum permissible error"),
+    "cheating_device": N_("Cheating device"),
+    "seal_broken": N_("Seal broken or missing"),
+    "tamper_signs": N_("Signs of tampering"),
+    "verification_mark": N_("No valid verification mark"),
+    "unverified_instrument": N_("Instrument not verified"),
+    "net_content": N_("Net content short"),
+    "records": N_("Records incomplete"),
+    "other": N_("Other"),
+}
+
+#: readable names of the campaign types
+TYPE_NAMES = {
+    "market": N_("Market (scales)"),
+    "fuel_station": N_("Fuel stations"),
+    "prepackaged_goods": N_("Prepackaged goods"),
+    "unit_usage": N_("Use of legal units"),
+    "verification_institution": N_("Verification institutions"),
+}
+
+#: severities of findings
+SEVERITY_NAMES = {"minor": N_("Minor"), "major": N_("Major"), "serious": N_("Serious")}
+
+#: why a checklist row failed, for the public (the reason codes of :mod:`jiliang.campaigns.checklists`)
+REASON_NAMES = {
+    "exceeds_mpe": N_("Indication error beyond the maximum permissible error"),
+    "beyond_mpe_plus_u": N_("Indication error beyond the maximum permissible error"),
+    "in_undetermined_zone": N_("Indication error too close to the maximum permissible error to decide"),
+    "seal_intact_failed": N_("Seal broken or missing"),
+    "tamper_signs": N_("Signs of tampering"),
+    "cheating_device": N_("Cheating device"),
+    "verification_mark_valid_failed": N_("No valid verification mark"),
+}
+
+
+def category_name(code: str) -> str:
+    """The translated name of a finding category (the code itself when unknown)."""
+    return _(CATEGORY_NAMES[code]) if code in CATEGORY_NAMES else code
+
+
+def type_name(code: str) -> str:
+    return _(TYPE_NAMES[code]) if code in TYPE_NAMES else code
+
+
+def severity_name(code: str) -> str:
+    return _(SEVERITY_NAMES[code]) if code in SEVERITY_NAMES else code
+
+
+def reason_name(code: str) -> str:
+    """A failed checklist row's reason for people: a flag check, the MPE decision or a generic item."""
+    if code in REASON_NAMES:
+        return _(REASON_NAMES[code])
+    if code.endswith("_failed"):
+        item = code[: -len("_failed")]
+        for t in checklists.catalogue()["templates"]:
+            for it in t.get("items", []):
+                if it["code"] == item:
+                    return _("Not met: %(item)s") % {"item": localized(it["zh"], it["en"])}
+    return code
+
+
+def region_labels(codes: Iterable[str]) -> Callable[[str | None], str]:
+    """``name (code)`` for region codes, as the credit model-unit pages show them."""
+    wanted = {c for c in codes if c}
+    names: dict[str, str] = {}
+    if wanted:
+        with read_session() as s:
+            for r in s.scalars(select(Region).where(Region.code.in_(wanted))):
+                names[r.code] = localized(r.name_zh, r.name_en)
+
+    def label(code: str | None) -> str:
+        if not code:
+            return "—"
+        return f"{names[code]} ({code})" if code in names else code
+
+    return label
+
+
+def _failed_reasons(campaign_id: int) -> list[list[tuple[str, int]]]:
+    """Per task of a (published) campaign, in rank order: why its checklist failed, as (reason, rows).
+
+    Only the translated reasons and how many rows show them: no subject text, no person, no amount."""
+    with read_session() as s:
+        task_ids = list(
+            s.scalars(
+                select(CampaignTask.id)
+                .where(CampaignTask.campaign_id == campaign_id)
+                .order_by(CampaignTask.rank)
+            )
+        )
+        rows = s.execute(
+            select(CampaignCheckItem.task_id, CampaignCheckItem.reasons)
+            .where(
+                CampaignCheckItem.campaign_id == campaign_id,
+                CampaignCheckItem.verdict.in_(("fail", "undetermined")),
+            )
+            .order_by(CampaignCheckItem.task_id, CampaignCheckItem.position)
+        ).all()
+    per_task: dict[int, Counter[str]] = {}
+    for task_id, reasons in rows:
+        counter = per_task.setdefault(int(task_id), Counter())
+        for code in dict.fromkeys(str(x) for x in (reasons or [])):
+            counter[reason_name(code)] += 1
+    return [list(per_task.get(tid, Counter()).items()) for tid in task_ids]
+
+
+LABEL_HELPERS: dict[str, Any] = {
+    "category_name": category_name,
+    "type_name": type_name,
+    "severity_name": severity_name,
+}
+
 
 def _message(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, DomainError):
@@ -101,13 +227,32 @@ def _text(form: Any, key: str) -> str:
 @router.get("/public/campaigns")
 def public_list(request: Request, offset: int = Query(0, ge=0, le=10**9)) -> Response:
     total, rows = service.list_published(offset=offset, limit=50)
-    return render(request, "campaigns/public_list.html", rows=rows, total=total, offset=offset, limit=50)
+    return render(
+        request,
+        "campaigns/public_list.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=50,
+        region_label=region_labels(r.region_code for r in rows),
+        **LABEL_HELPERS,
+    )
 
 
 @router.get("/public/campaigns/{campaign_id}")
 def public_page(request: Request, campaign_id: int) -> Response:
-    result = service.public_results(campaign_id=campaign_id)
-    return render(request, "campaigns/public.html", r=result)
+    result = service.public_results(campaign_id=campaign_id)  # 404 unless published
+    failed = _failed_reasons(campaign_id)
+    if len(failed) != len(result.per_entity):  # never mismatch reasons and entities
+        failed = [[] for _e in result.per_entity]
+    return render(
+        request,
+        "campaigns/public.html",
+        r=result,
+        failed=failed,
+        region_label=region_labels([result.region_code, *(e.region_code for e in result.per_entity)]),
+        **LABEL_HELPERS,
+    )
 
 
 @router.get("/public/campaigns/{campaign_id}/draw")
@@ -124,7 +269,16 @@ def list_page(
     request: Request, offset: int = Query(0, ge=0, le=10**9), principal: Principal = Depends(login_required)
 ) -> Response:
     total, rows = service.list_campaigns(principal=principal, offset=offset, limit=50)
-    return render(request, "campaigns/list.html", rows=rows, total=total, offset=offset, limit=50)
+    return render(
+        request,
+        "campaigns/list.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=50,
+        region_label=region_labels(r.region_code for r in rows),
+        **LABEL_HELPERS,
+    )
 
 
 def _new_form(request: Request, values: dict[str, Any], message: str | None, status: int = 200) -> Response:
@@ -136,6 +290,7 @@ def _new_form(request: Request, values: dict[str, Any], message: str | None, sta
         values=values,
         types=CAMPAIGN_TYPES,
         sectors={t: list(TYPE_SCOPE[t][1]) for t in CAMPAIGN_TYPES},
+        **LABEL_HELPERS,
     )
 
 
@@ -192,7 +347,20 @@ def _detail(
 ) -> Response:
     view = service.campaign_view(principal=principal, campaign_id=campaign_id)
     return render(
-        request, "campaigns/detail.html", status_code=status, view=view, c=view.campaign, message=message
+        request,
+        "campaigns/detail.html",
+        status_code=status,
+        view=view,
+        c=view.campaign,
+        message=message,
+        region_label=region_labels(
+            [
+                view.campaign.region_code,
+                *(view.campaign.scope_counties or []),
+                *(r.task.region_code for r in view.tasks),
+            ]
+        ),
+        **LABEL_HELPERS,
     )
 
 
@@ -277,6 +445,8 @@ def _task_page(
         categories=FINDING_CATEGORIES,
         message=message,
         values=values or {},
+        reason_name=reason_name,
+        **LABEL_HELPERS,
     )
 
 

@@ -70,9 +70,24 @@ def signer_name(subject: str | None) -> str:
     return subject
 
 
+def person_name(username: str | None) -> str:
+    """The display name of a user (``platform.models.User.display_name``), else the username."""
+    if not username:
+        return "—"
+    from sqlalchemy import select
+
+    from jiliang.platform.db import read_session
+    from jiliang.platform.models import User
+
+    with read_session() as s:
+        name = s.scalar(select(User.display_name).where(User.username == username))
+    return str(name) if name else username
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    return _render(request, template, status_code=status_code, kind_title=kind_title, signer_name=signer_name,
-                   **context)
+    return _render(
+        request, template, status_code=status_code, kind_title=kind_title, signer_name=signer_name, **context
+    )
 
 
 def _error(exc: DomainError) -> dict[str, Any]:
@@ -196,6 +211,7 @@ def detail_page(
         cert=view.shown,
         content=view.shown.content,
         can_correct=service.may_issue(principal, view.current.institution_id),
+        issued_by_name=person_name(view.shown.issued_by),
         error=None,
     )
 
@@ -225,6 +241,7 @@ async def correct_page(
             cert=view.shown,
             content=view.shown.content,
             can_correct=True,
+            issued_by_name=person_name(view.shown.issued_by),
             error=_error(exc),
         )
     return redirect(f"/certificates/{cert.number}")

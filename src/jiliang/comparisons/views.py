@@ -3,10 +3,16 @@ the public results page with its PDF and CSV, and a participant's PT history."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import math
+import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -75,6 +81,25 @@ def _svg(text: str) -> Markup:
     return Markup(text)  # noqa: S704 - produced by jiliang.core.comparison.svg, which XML-escapes labels
 
 
+_REF_LABEL = re.compile(r'(fill="#7a5200">)([^<]*): ([^<]*) ± ([^<]*)(</text>)')
+
+
+def reference_svg(analysis: Any, unit: str) -> str:
+    """The stored results plot with its reference-value label rewritten for people: the core labels it
+    "method: y ± U" with y to 6 significant digits (which can hide 9.9999975 as "10"); the label shown is
+    the translated method with y and U rounded to U at two significant digits."""
+    text = analysis.svg or ""
+    ref = (analysis.outputs or {}).get("reference") if analysis.kind == "draft_b" else None
+    if not text or not isinstance(ref, dict):
+        return text
+    try:
+        y, big_u = value_and_uncertainty(float(ref["value"]), float(ref["expanded_uncertainty"]))
+    except (KeyError, TypeError, ValueError):
+        return text
+    label = f"{method_label(analysis.method)}: {y} ± {big_u} {unit}".strip()
+    return _REF_LABEL.sub(lambda m: f"{m.group(1)}{xml_escape(label)}{m.group(5)}", text, count=1)
+
+
 def _num(v: Any, digits: int = 9) -> str:
     if v is None:
         return "—"
@@ -86,7 +111,183 @@ def _num(v: Any, digits: int = 9) -> str:
 
 
 def _ctx() -> dict[str, Any]:
-    return {"svg": _svg, "num": _num}
+    return {
+        "svg": _svg,
+        "num": _num,
+        "fmt": fmt,
+        "vu": value_and_uncertainty,
+        "plain": plain,
+        "method_label": method_label,
+        "submitter": submitter_name,
+        "reference_svg": reference_svg,
+    }
+
+
+# ----------------------------------------------------------------------------------------------------
+# numbers and names for people (pages and the PDF; the CSV keeps full precision)
+# ----------------------------------------------------------------------------------------------------
+def decimals_for(uncertainty: float | None, significant: int = 2) -> int | None:
+    """Decimal places that show ``uncertainty`` with ``significant`` significant digits (GUM 7.2.6:
+    an uncertainty is given to at most two significant digits, the value to the same decimal place)."""
+    if uncertainty is None or not isinstance(uncertainty, int | float) or isinstance(uncertainty, bool):
+        return None
+    if not math.isfinite(uncertainty) or uncertainty == 0:
+        return None
+    return max(0, significant - 1 - math.floor(math.log10(abs(uncertainty))))
+
+
+def fmt(value: Any, decimals: int | None = None, significant: int = 4) -> str:
+    """A number for people: ``decimals`` fixed places when given (at most 15), otherwise ``significant``
+    significant digits, never in e-notation for ordinary magnitudes."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, float):
+        return str(value)
+    if not math.isfinite(value):
+        return "—" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+    if decimals is not None and decimals <= 15:
+        return f"{value:.{decimals}f}"
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)))
+    if -12 <= exponent < 15:
+        return f"{value:.{max(0, significant - 1 - exponent)}f}"
+    return f"{value:.{significant - 1}e}"
+
+
+def plain(value: Any) -> str:
+    """A stored number exactly as it reads back (shortest round-trip digits), without e-notation."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{Decimal(repr(value)):f}"
+    return fmt(value)
+
+
+def value_and_uncertainty(value: Any, uncertainty: Any, significant: int = 2) -> tuple[str, str]:
+    """``value`` and ``uncertainty`` with the same decimal places, the uncertainty to two significant
+    digits."""
+    d = decimals_for(uncertainty, significant)
+    return fmt(value, d), fmt(uncertainty, d)
+
+
+HEADERS = {
+    "lab": N_("Lab code"),
+    "version": N_("Version"),
+    "x": N_("Reported value x"),
+    "contributes": N_("Contributes to the reference value"),
+    "classification": N_("Classification"),
+    "signal": N_("Signal"),
+    "late": N_("late"),
+}
+SYMBOLS = {
+    "E_n": "E<sub>n</sub>",
+    "zeta": "ζ",
+    "z'": "z′",
+    "dof": "ν",
+    "U(d)": "U(d)",
+}
+METHODS = {
+    "weighted-mean": N_("Weighted mean"),
+    "procedure-b": N_("Procedure B (Monte Carlo)"),
+    "largest-consistent-subset": N_("Largest consistent subset"),
+    "arithmetic-mean": N_("Arithmetic mean"),
+    "median": N_("Median"),
+    "dersimonian-laird": N_("DerSimonian–Laird random-effects model"),
+    "paule-mandel": N_("Paule–Mandel random-effects model"),
+    "linear-pool": N_("Linear opinion pool"),
+    "pt:consensus": N_("Assigned value: consensus of the participants"),
+    "pt:formulation": N_("Assigned value: formulation"),
+    "pt:reference_lab": N_("Assigned value: reference laboratory"),
+}
+
+
+def method_label(method: str | None) -> str:
+    """A translated method name; the code itself when it is not known."""
+    if not method:
+        return "—"
+    label = METHODS.get(method)
+    return i18n.gettext_(label) if label else method
+
+
+def header_label(code: str) -> Markup:
+    if code in HEADERS:
+        return Markup.escape(i18n.gettext_(HEADERS[code]))
+    return Markup(SYMBOLS[code]) if code in SYMBOLS else Markup.escape(code)  # noqa: S704 - constants
+
+
+def display_table(
+    analysis: Any, header: list[str], rows: list[list[Any]]
+) -> tuple[list[Markup], list[list[str]]]:
+    """The results table for people: translated headers, words translated, numbers rounded to the
+    uncertainty (x, u, U to the decimal place of u at two significant digits; d, U(d) to that of U(d);
+    D to that of σ_pt; scores to two decimals)."""
+    out = analysis.outputs or {}
+    sigma_decimals = decimals_for(out.get("sigma_pt")) if analysis.kind == "pt" else None
+    relative_decimals = None  # D% to the decimal place of σ_pt relative to x_pt
+    if analysis.kind == "pt":
+        try:
+            relative_decimals = decimals_for(100 * float(out["sigma_pt"]) / abs(float(out["x_pt"])))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            relative_decimals = None
+    table: list[list[str]] = []
+    for r in rows:
+        cells = dict(zip(header, r, strict=False))
+        d_u = decimals_for(cells.get("u"))
+        d_d = decimals_for(cells.get("U(d)"))
+        line: list[str] = []
+        for h, v in zip(header, r, strict=False):
+            if h == "lab":
+                line.append(str(v))
+            elif isinstance(v, str):
+                line.append(i18n.gettext_(v))
+            elif isinstance(v, bool):
+                line.append(i18n.gettext_("yes") if v else i18n.gettext_("no"))
+            elif h in ("x", "u", "U"):
+                line.append(fmt(v, d_u if d_u is not None else sigma_decimals))
+            elif h in ("d", "U(d)"):
+                line.append(fmt(v, d_d))
+            elif h == "D":
+                line.append(fmt(v, sigma_decimals))
+            elif h in ("E_n", "z", "z'", "zeta", "k"):
+                line.append(fmt(v, 2))
+            elif h == "D%":
+                line.append(fmt(v, relative_decimals, 2))
+            else:
+                line.append(fmt(v))
+            if h == "D%" and line[-1] != "—":
+                line[-1] += " %"
+        table.append(line)
+    return [header_label(h) for h in header], table
+
+
+def submitter_name(view: Any, submission: Any) -> str:
+    """Who entered a submission, as an organisation: the pilot for results entered on a participant's
+    behalf, otherwise the participant's institution (never a user name)."""
+    if submission.on_behalf:
+        return str(view.pilot_name)
+    org = next((p.organisation_id for p in view.participants if p.id == submission.participant_id), None)
+    return str(view.names.get(org, view.lab_codes.get(submission.participant_id, ""))) if org else ""
+
+
+def region_labels(codes: Any) -> dict[str, str]:
+    """ "name (code)" of GB/T 2260 region codes (the platform Region table; English name when the
+    interface is English and one is recorded)."""
+    from jiliang.platform.db import read_session
+    from jiliang.platform.models import Region
+
+    wanted = {str(c) for c in codes if c}
+    if not wanted:
+        return {}
+    english = i18n.get_language() == "en"
+    with read_session() as s:
+        found = {
+            r.code: (r.name_en if english and r.name_en else r.name_zh)
+            for r in s.query(Region).filter(Region.code.in_(wanted))
+        }
+    return {c: f"{found[c]} ({c})" if c in found else c for c in wanted}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -97,7 +298,15 @@ def list_page(
     request: Request, offset: int = Query(0, ge=0, le=10**9), principal: Principal = Depends(login_required)
 ) -> Response:
     total, rows = service.list_comparisons(principal=principal, offset=offset, limit=50)
-    return render(request, "comparisons/list.html", rows=rows, total=total, offset=offset, limit=50)
+    return render(
+        request,
+        "comparisons/list.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=50,
+        regions=region_labels(r.region_code for r in rows),
+    )
 
 
 def _may_create(principal: Principal) -> None:
@@ -190,6 +399,7 @@ def _detail(
         status_code=status,
         view=view,
         c=view.comparison,
+        regions=region_labels([view.comparison.region_code]),
         error=error,
         values=values or {},
         **_ctx(),
@@ -370,7 +580,7 @@ def analysis_page(
     request: Request, comparison_id: int, analysis_id: int, principal: Principal = Depends(login_required)
 ) -> Response:
     comp, an = service.get_analysis(principal=principal, comparison_id=comparison_id, analysis_id=analysis_id)
-    header, rows = service.result_rows(an)
+    header, rows = display_table(an, *service.result_rows(an))
     view = service.comparison_view(principal=principal, comparison_id=comparison_id)
     return render(
         request,
@@ -399,13 +609,21 @@ async def publish_page(
 @router.get("/public/comparisons")
 def public_list(request: Request, offset: int = Query(0, ge=0, le=10**9)) -> Response:
     total, rows = service.list_published(offset=offset, limit=50)
-    return render(request, "comparisons/public_list.html", rows=rows, total=total, offset=offset, limit=50)
+    return render(
+        request,
+        "comparisons/public_list.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=50,
+        regions=region_labels(r.region_code for r in rows),
+    )
 
 
 @router.get("/public/comparisons/{comparison_id}")
 def public_page(request: Request, comparison_id: int) -> Response:
     v = service.published_view(comparison_id=comparison_id)
-    header, rows = service.result_rows(v.analysis)
+    header, rows = display_table(v.analysis, *service.result_rows(v.analysis))
     return render(
         request,
         "comparisons/public.html",
@@ -423,14 +641,26 @@ def public_page(request: Request, comparison_id: int) -> Response:
 def public_csv(comparison_id: int) -> Response:
     v = service.published_view(comparison_id=comparison_id)
     return Response(
-        service.results_csv(v.analysis, v.comparison.unit),
+        results_csv(v.analysis, v.comparison.unit),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="comparison-{comparison_id}.csv"'},
     )
 
 
+def results_csv(analysis: Any, unit: str) -> bytes:
+    """The published results as CSV for machines: the stored codes as headers and every number at full
+    precision (the shortest text that reads back as the same float); only pages and the PDF round."""
+    header, rows = service.result_rows(analysis)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([*header, "unit"])
+    for r in rows:
+        w.writerow([("" if v is None else (repr(v) if isinstance(v, float) else v)) for v in r] + [unit])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
 def report_html(v: service.PublishedView) -> str:
-    header, rows = service.result_rows(v.analysis)
+    header, rows = display_table(v.analysis, *service.result_rows(v.analysis))
     env = environment()
     return env.get_template("comparisons/report.html").render(
         v=v, c=v.comparison, an=v.analysis, header=header, rows=rows, lang=i18n.get_language(), **_ctx()

@@ -38,7 +38,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from jiliang.campaigns.models import CampaignFinding
-from jiliang.core.codes import CodeError, is_within, region_range
+from jiliang.core.codes import CodeError, region_range
 from jiliang.credit.models import CreditDeclaration, CreditRecord, CreditScore, ModelUnit
 from jiliang.credit.schemas import (
     CreditView,
@@ -63,7 +63,7 @@ from jiliang.instruments.models import Instrument, VerificationEvent
 from jiliang.netcontent_inspections.models import NetContentInspection
 from jiliang.organisations.models import Organisation
 from jiliang.platform import audit
-from jiliang.platform.access import PUBLIC, Principal, in_region, visible
+from jiliang.platform.access import PUBLIC, Principal, in_region, regulates, visible
 from jiliang.platform.db import read_session, write_session
 from jiliang.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from jiliang.platform.models import Region, utcnow
@@ -199,15 +199,7 @@ def _as_public_viewer(principal: Principal) -> Principal:
     return PUBLIC if principal.role == "institution" else principal
 
 
-def _regulates(principal: Principal, region_code: str) -> bool:
-    if principal.role == "admin":
-        return True
-    if principal.role != "regulator" or not principal.region_code:
-        return False
-    try:
-        return is_within(region_code, principal.region_code)
-    except CodeError:
-        return False
+_regulates = regulates
 
 
 def _enterprise(s: Session, principal: Principal, enterprise_id: int) -> Organisation:

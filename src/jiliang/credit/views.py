@@ -4,18 +4,23 @@ self-declarations, model-unit designations, the public lists and the scoring rul
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from jiliang.credit import service
 from jiliang.credit.schemas import DeclarationCreate, ModelUnitCreate, ModelUnitRevoke
 from jiliang.platform.access import Principal
 from jiliang.platform.charts import bar_chart
+from jiliang.platform.db import read_session
 from jiliang.platform.errors import DomainError, Forbidden
 from jiliang.platform.i18n import gettext_ as _
+from jiliang.platform.models import Region
 from jiliang.platform.web import check_csrf, current_principal, localized, login_required, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -36,7 +41,55 @@ LABELS = (
     N_("draft"),
     N_("published"),
     N_("withdrawn"),
+    N_("local policy (unverified)"),
+    N_("after the day of the score"),
+    N_("rule no longer in force"),
 )
+
+#: readable names of the credit-record sources (the codes stay in the API and in data-source attributes)
+SOURCE_NAMES = {
+    "verification_fail": N_("Failed verification"),
+    "overdue_instrument": N_("Instrument overdue for verification"),
+    "netcontent_fail": N_("Failed net-content inspection"),
+    "campaign_finding": N_("Inspection-campaign finding"),
+    "commitment": N_("Honest-metrology commitment"),
+    "model_unit": N_("Honest-metrology model unit"),
+}
+
+
+def source_name(code: str) -> str:
+    """The translated name of a credit-record source (the code itself when unknown)."""
+    return _(SOURCE_NAMES[code]) if code in SOURCE_NAMES else code
+
+
+_FINDING_DETAIL = re.compile(r"^([a-z_]+) \(([a-z_]+)\)$")
+
+
+def factor_detail(source: str, detail: str) -> str:
+    """A factor's detail for people: a campaign finding's ``category (status)`` is translated."""
+    m = _FINDING_DETAIL.match(detail or "")
+    if source == "campaign_finding" and m:
+        from jiliang.campaigns.views import category_name
+
+        return f"{category_name(m.group(1))} ({_(m.group(2))})"
+    return detail
+
+
+def region_labels(codes: Iterable[str]) -> Callable[[str | None], str]:
+    """``name (code)`` for region codes, as the model-unit pages show them (names from the regions table)."""
+    wanted = {c for c in codes if c}
+    names: dict[str, str] = {}
+    if wanted:
+        with read_session() as s:
+            for r in s.scalars(select(Region).where(Region.code.in_(wanted))):
+                names[r.code] = localized(r.name_zh, r.name_en)
+
+    def label(code: str | None) -> str:
+        if not code:
+            return "—"
+        return f"{names[code]} ({code})" if code in names else code
+
+    return label
 
 
 def _form_error(exc: Exception) -> tuple[str, str | None, int]:
@@ -98,6 +151,7 @@ def list_page(
         offset=offset,
         limit=limit,
         region_default=region or principal.region_code or "",
+        region_label=region_labels(r.region_code for r in data.items),
     )
 
 
@@ -116,6 +170,9 @@ def enterprise_page(
         history=history,
         may_refresh=principal.role in ("regulator", "admin"),
         own=principal.role == "enterprise" and principal.organisation_id == enterprise_id,
+        source_name=source_name,
+        factor_detail=factor_detail,
+        region_label=region_labels([view.region_code]),
     )
 
 
@@ -144,7 +201,15 @@ def declarations_page(
 ) -> Response:
     limit = 50
     total, rows = service.list_declarations(principal=principal, offset=offset, limit=limit)
-    return render(request, "credit/declarations.html", rows=rows, total=total, offset=offset, limit=limit)
+    return render(
+        request,
+        "credit/declarations.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=limit,
+        region_label=region_labels(d.region_code for d in rows),
+    )
 
 
 def _new_declaration(request: Request, status_code: int = 200, **ctx: Any) -> Response:
@@ -222,6 +287,7 @@ def declaration_page(
         "credit/declaration.html",
         d=d,
         tpl=template,
+        region_label=region_labels([d.region_code]),
         own=principal.role in ("enterprise", "admin")
         and (principal.role == "admin" or principal.organisation_id == d.enterprise_id),
     )
@@ -335,9 +401,10 @@ def public_commitments(
         offset=offset,
         limit=limit,
         region=region or "",
+        region_label=region_labels(d.region_code for d in rows),
     )
 
 
 @router.get("/credit/rules")
 def rules_page(request: Request) -> Response:
-    return render(request, "credit/rules.html", rules=service.rules_out())
+    return render(request, "credit/rules.html", rules=service.rules_out(), source_name=source_name)

@@ -87,8 +87,21 @@ def ensure_staff(institution_id: int, prefix: str = "cert", password: str = STAF
     return Staff(institution_id=institution_id, password=password, **out)
 
 
-def ensure_standard(staff: Staff, *, identifier: str, name: str, quantity: str, today: dt.date) -> int:
-    """A measurement standard of the institution with a certificate valid over ``today``."""
+def ensure_standard(
+    staff: Staff,
+    *,
+    identifier: str,
+    name: str,
+    quantity: str,
+    today: dt.date,
+    accuracy: str = "F1",
+    measuring_range: str = "",
+) -> int:
+    """A measurement standard of the institution with a certificate valid over ``today``.
+
+    ``quantity`` is a quantity code (``mass``, ``pressure``; the pages translate it), ``accuracy`` the class
+    or uncertainty of the standard (``F1`` for weights, ``0.05 级`` for a precision pressure gauge).
+    """
     from jiliang.platform.db import read_session
     from jiliang.verification import service as vs
     from jiliang.verification.models import MeasurementStandard
@@ -109,7 +122,8 @@ def ensure_standard(staff: Staff, *, identifier: str, name: str, quantity: str, 
             name=name,
             identifier=identifier,
             quantity=quantity,
-            uncertainty_or_class="F1",
+            measuring_range=measuring_range,
+            uncertainty_or_class=accuracy,
             maker="示例计量器具厂",
             model="STD-1",
         ),
@@ -275,10 +289,22 @@ def seed(*, rng: random.Random, today: dt.date) -> dict[str, Any]:
     institution_id = provincial_institution()
     staff = ensure_staff(institution_id)
     weights = ensure_standard(
-        staff, identifier="DEMO-F1-WEIGHTS", name="F1 等级标准砝码组", quantity="mass", today=performed
+        staff,
+        identifier="DEMO-F1-WEIGHTS",
+        name="F1 等级标准砝码组",
+        quantity="mass",
+        today=performed,
+        accuracy="F1",
+        measuring_range="1 mg – 20 kg",
     )
     gauge_std = ensure_standard(
-        staff, identifier="DEMO-PRESSURE-0.05", name="0.05 级精密压力表", quantity="pressure", today=performed
+        staff,
+        identifier="DEMO-PRESSURE-0.05",
+        name="0.05 级精密压力表",
+        quantity="pressure",
+        today=performed,
+        accuracy="0.05 级",
+        measuring_range="0 – 2.5 MPa",
     )
     with read_session() as s:
         enterprise = s.scalar(select(User.organisation_id).where(User.username == "enterprise"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jiliang.netcontent_inspections import display
 from jiliang.netcontent_inspections.service import InspectionView
 from jiliang.platform import i18n
 from jiliang.platform.pdf import render_pdf
@@ -41,6 +42,7 @@ def report_html(view: InspectionView, *, category_label: str) -> str:
                 "number": report_number(view),
                 "category_label": category_label,
                 "lang": i18n.get_language(),
+                **display.context(res, obj, region_codes=[obj.region_code]),
             }
         )
     )

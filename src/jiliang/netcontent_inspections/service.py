@@ -582,7 +582,9 @@ def list_inspections(
 ) -> tuple[int, Sequence[NetContentInspection]]:
     f = filters or Filters()
     with read_session() as s:
-        stmt = _filtered(select(NetContentInspection).where(scope_clause(principal), work_clause(principal)), f)
+        stmt = _filtered(
+            select(NetContentInspection).where(scope_clause(principal), work_clause(principal)), f
+        )
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = s.scalars(
             stmt.order_by(NetContentInspection.inspected_on.desc(), NetContentInspection.id.desc())

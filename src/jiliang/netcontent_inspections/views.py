@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from jiliang.core import netcontent as nc
 from jiliang.core.codes import is_within
-from jiliang.netcontent_inspections import service
+from jiliang.netcontent_inspections import display, service
 from jiliang.netcontent_inspections.api import category_label, filters, stats_params
 from jiliang.netcontent_inspections.forms import error_dict, form_values, inspection_input, validate
 from jiliang.netcontent_inspections.models import PRODUCT_CATEGORIES, NetContentInspection
@@ -152,6 +152,7 @@ def list_page(
         request,
         "netcontent_inspections/list.html",
         rows=rows,
+        regions=display.region_labels(r.region_code for r in rows),
         total=total,
         offset=offset,
         limit=limit,
@@ -214,6 +215,9 @@ def detail_page(
         insp=view.inspection,
         res=view.inspection.result,
         cat=dict(categories()),
+        **display.context(
+            view.inspection.result, view.inspection, region_codes=[view.inspection.region_code]
+        ),
     )
 
 
@@ -411,6 +415,7 @@ def public_list(
         request,
         "netcontent_inspections/public_list.html",
         rows=rows,
+        regions=display.region_labels(r.region_code for r in rows),
         total=total,
         offset=offset,
         limit=limit,
@@ -423,11 +428,25 @@ def public_list(
 
 @router.get("/public/netcontent-inspections/{inspection_id}")
 def public_detail(request: Request, inspection_id: int) -> Response:
+    r = service.public_detail(inspection_id=inspection_id)  # NotFound unless published and current
+    from jiliang.platform.db import read_session
+
+    with read_session() as s:
+        obj = s.get(NetContentInspection, r.id)
+        packages = list(((obj.result if obj else None) or {}).get("packages") or [])
+    res = {
+        "counts": r.counts,
+        "tolerable_deficiency": r.tolerable_deficiency,
+        "mean_criterion": r.mean_criterion,
+        "sample_size": r.sample_size,
+        "packages": packages,
+    }
     return render(
         request,
         "netcontent_inspections/public.html",
-        r=service.public_detail(inspection_id=inspection_id),
+        r=r,
         cat=dict(categories()),
+        **display.context(res, region_codes=[r.region_code]),
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiliang.core.codes import is_within, region_range
+from jiliang.core.codes import CodeError, is_within, region_range
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,19 @@ def visible(principal: Principal, model: Any) -> ColumnElement[bool]:
     if principal.role in ("enterprise", "institution") and principal.organisation_id and org is not None:
         clauses.append(org == principal.organisation_id)
     return or_(*clauses)
+
+
+def regulates(principal: Principal, region_code: str) -> bool:
+    """Whether ``principal`` supervises ``region_code``: an administrator, or a regulator whose region is it
+    or lies above it. A malformed region code is supervised by nobody but administrators."""
+    if principal.role == "admin":
+        return True
+    if principal.role != "regulator" or not principal.region_code:
+        return False
+    try:
+        return is_within(region_code, principal.region_code)
+    except CodeError:
+        return False
 
 
 def can_see(principal: Principal, obj: Any) -> bool:

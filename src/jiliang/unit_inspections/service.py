@@ -39,7 +39,7 @@ from jiliang.core.units import (
 from jiliang.core.units.convert import converter
 from jiliang.organisations.models import Organisation
 from jiliang.platform import audit
-from jiliang.platform.access import PUBLIC, Principal, can_see, visible
+from jiliang.platform.access import PUBLIC, Principal, can_see, regulates, visible
 from jiliang.platform.db import read_session, write_session
 from jiliang.platform.errors import DomainError, Forbidden, NotFound
 from jiliang.platform.models import Region, utcnow
@@ -237,13 +237,7 @@ def versions() -> dict[str, str]:
 # special inspections
 # ----------------------------------------------------------------------------------------------------
 def _may_manage(principal: Principal, inspection: UnitInspection) -> bool:
-    if principal.role == "admin":
-        return True
-    return bool(
-        principal.role == "regulator"
-        and principal.region_code
-        and is_within(inspection.region_code, principal.region_code)
-    )
+    return regulates(principal, inspection.region_code)
 
 
 def require_manager(principal: Principal, inspection: UnitInspection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -71,6 +72,217 @@ LABELS = (
 )
 
 
+#: quantity codes of measurement standards (the demo and the API use codes; older rows hold Chinese text)
+QUANTITY_LABELS = {
+    "mass": N_("mass"),
+    "pressure": N_("pressure"),
+    "volume": N_("volume"),
+    "flow": N_("flow"),
+    "length": N_("length"),
+    "temperature": N_("temperature"),
+    "electrical energy": N_("electrical energy"),
+    "electrical_energy": N_("electrical energy"),
+}
+
+#: reason codes of ``jiliang.core.verification.evaluate_document`` (points and group checks) and of the
+#: conformity rules it calls (``jiliang.core.conformity``: JJF 1094, ILAC-G8)
+REASON_LABELS = {
+    "within_mpe": N_("within the MPE"),
+    "exceeds_mpe": N_("exceeds the MPE"),
+    "within_mpe_minus_u": N_("within MPE − U: conforms"),
+    "beyond_mpe_plus_u": N_("beyond MPE + U: does not conform"),
+    "in_undetermined_zone": N_("between MPE − U and MPE + U: no decision can be made"),
+    "inside_acceptance_interval": N_("inside the acceptance interval"),
+    "outside_acceptance_interval": N_("outside the acceptance interval"),
+    "inside_tolerance_within_guard_band": N_("inside the tolerance, within the guard band"),
+    "outside_tolerance_within_guard_band": N_("outside the tolerance, within the guard band"),
+    "outside_tolerance_beyond_guard_band": N_("outside the tolerance, beyond the guard band"),
+    "mpe_unavailable": N_("MPE not available: no decision can be made"),
+    "within_limit": N_("within the limit"),
+    "limit_unavailable": N_("limit not available"),
+    "repeatability_exceeds_limit": N_("repeatability exceeds the limit"),
+    "hysteresis_exceeds_limit": N_("hysteresis exceeds the limit"),
+    "tap_shift_exceeds_limit": N_("change on tapping exceeds the limit"),
+}
+
+#: decision rules (``jiliang.core.verification.DECISION_RULES``)
+DECISION_RULE_LABELS = {
+    "jjf1094": N_("JJF 1094 decision rule"),
+    "simple_acceptance": N_("simple acceptance (ILAC G8)"),
+    "guarded_acceptance": N_("guarded acceptance (ILAC G8)"),
+}
+
+#: group checks (``group_checks`` of the procedures' data) and the quantities they report
+CHECK_LABELS = {
+    "repeatability": N_("repeatability"),
+    "hysteresis": N_("hysteresis"),
+    "tap_shift": N_("change on tapping"),
+    "range": N_("range of the readings"),
+    "tap_shift_rising": N_("change on tapping (rising)"),
+    "tap_shift_falling": N_("change on tapping (falling)"),
+}
+
+#: labels of the readings of a test point (``reading_labels``; ``position_<n>`` for eccentricity)
+READING_LABELS = {
+    "loading": N_("loading"),
+    "unloading": N_("unloading"),
+    "rising_before_tap": N_("rising, before tapping"),
+    "rising_after_tap": N_("rising, after tapping"),
+    "falling_before_tap": N_("falling, before tapping"),
+    "falling_after_tap": N_("falling, after tapping"),
+}
+
+#: what a requirement on the standards bounds (``standards[].check.on``) and the requirements themselves
+STANDARD_CHECK_LABELS = {
+    "mpe": N_("MPE"),
+    "expanded_uncertainty": N_("expanded uncertainty"),
+}
+REQUIREMENT_LABELS = {
+    "MPE of the standard ≤ 1/3 of the dispenser MPE; volume ≥ about 1 min of delivery at the test flow": N_(
+        "MPE of the standard ≤ 1/3 of the dispenser MPE; volume ≥ about 1 min of delivery at the test flow"
+    ),
+    "error of the test weights ≤ 1/3 of the scale's MPE at the applied load": N_(
+        "error of the test weights ≤ 1/3 of the scale's MPE at the applied load"
+    ),
+    "expanded uncertainty ≤ 1/5 MPE (first verification), ≤ 1/3 MPE (subsequent verification)": N_(
+        "expanded uncertainty ≤ 1/5 MPE (first verification), ≤ 1/3 MPE (subsequent verification)"
+    ),
+    "MPE of the standard ≤ 1/4 of the gauge's |MPE|": N_("MPE of the standard ≤ 1/4 of the gauge's |MPE|"),
+}
+
+
+def _t(table: dict[str, str], code: Any) -> str:
+    """The translated label of ``code`` in ``table``; an unknown code is shown as it is."""
+    from jiliang.platform.i18n import _
+
+    text = "" if code is None else str(code)
+    return _(table[text]) if text in table else text
+
+
+def reason_label(code: Any) -> str:
+    return _t(REASON_LABELS, code)
+
+
+def rule_label(code: Any) -> str:
+    return _t(DECISION_RULE_LABELS, code)
+
+
+def check_label(check: Any, quantity: Any = None) -> str:
+    """``重复性 · 示值极差``; the quantity alone when it names the check (``hysteresis``, ``tap_shift_…``)."""
+    name = _t(CHECK_LABELS, check)
+    if quantity is None or quantity == check:
+        return name
+    if str(quantity).startswith(f"{check}_"):
+        return _t(CHECK_LABELS, quantity)
+    return f"{name} · {_t(CHECK_LABELS, quantity)}"
+
+
+def reading_label(code: Any) -> str:
+    from jiliang.platform.i18n import _
+
+    text = str(code)
+    if text.startswith("position_") and text[9:].isdigit():
+        return _("position %(n)s") % {"n": text[9:]}
+    return _t(READING_LABELS, text)
+
+
+def quantity_label(code: Any) -> str:
+    return _t(QUANTITY_LABELS, code)
+
+
+def requirement_label(text: Any) -> str:
+    return _t(REQUIREMENT_LABELS, text)
+
+
+_REASON_PATTERNS = (
+    ("mpe", re.compile(r"^(?P<id>[^:]+): MPE not available — decision cannot be made \((?P<note>.*)\)$")),
+    (
+        "standard",
+        re.compile(
+            r"^(?P<id>[^:]+): standards\[(?P<n>\d+)\] (?P<on>\w+) (?P<value>\S+) exceeds (?P<ratio>\S+) "
+            r"of the MPE \((?P<limit>\S+)\) — (?P<requirement>.*)$"
+        ),
+    ),
+    (
+        "check",
+        re.compile(r"^(?P<id>[^:]+): (?P<check>\w+) (?P<quantity>\w+) = (?P<value>\S+) \((?P<reason>\w+)\)$"),
+    ),
+    ("error", re.compile(r"^(?P<id>[^:]+): error (?P<error>\S+) (?P<unit>.*?) — (?P<reason>\w+)$")),
+)
+
+
+def warning_text(raw: Any, points: Any) -> str:
+    """One of ``evaluate_document``'s ``reasons`` in the page's language; a form not known is shown raw.
+
+    The core writes them in English with point ids and codes (``Q2: standards[0] expanded_uncertainty 0.2
+    exceeds 1/3 of the MPE (0.1) — …``); the point is named by its label, codes by their translated labels.
+    """
+    from jiliang.platform.i18n import _
+
+    text = str(raw)
+    names = {str(p.get("point")): forms.label(p) for p in points or [] if isinstance(p, dict)}
+    for kind, pattern in _REASON_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = m.groupdict()
+        point = names.get(g["id"], g["id"])
+        if kind == "mpe":
+            return _("%(point)s: MPE not available, no decision can be made (%(note)s)") % {
+                "point": point,
+                "note": g["note"],
+            }
+        if kind == "standard":
+            return _(
+                "%(point)s: the %(what)s of standard no. %(n)s, %(value)s, exceeds %(ratio)s of the MPE "
+                "(%(limit)s) — %(requirement)s"
+            ) % {
+                "point": point,
+                "what": _t(STANDARD_CHECK_LABELS, g["on"]),
+                "n": int(g["n"]) + 1,
+                "value": g["value"],
+                "ratio": g["ratio"],
+                "limit": g["limit"],
+                "requirement": requirement_label(g["requirement"]),
+            }
+        if kind == "check":
+            return _("%(point)s: %(check)s = %(value)s (%(reason)s)") % {
+                "point": point,
+                "check": check_label(g["check"], g["quantity"]),
+                "value": g["value"],
+                "reason": reason_label(g["reason"]),
+            }
+        return _("%(point)s: error of indication %(error)s %(unit)s — %(reason)s") % {
+            "point": point,
+            "error": g["error"],
+            "unit": g["unit"],
+            "reason": reason_label(g["reason"]),
+        }
+    return text
+
+
+def person_names(usernames: Any) -> dict[str, str]:
+    """``{username: display name}`` of the users named (the username stays the fallback where shown)."""
+    wanted = {str(u) for u in usernames if u}
+    if not wanted:
+        return {}
+    from sqlalchemy import select
+
+    from jiliang.platform.db import read_session
+    from jiliang.platform.models import User
+
+    with read_session() as s:
+        rows = s.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
+    return {str(u): str(d) for u, d in rows if d}
+
+
+def person(names: dict[str, str], username: Any) -> str:
+    """The display name of ``username`` (from :func:`person_names`), else the username, else ``—``."""
+    if not username:
+        return "—"
+    return names.get(str(username), str(username))
+
+
 #: verification stages (JJF 1001: 首次检定, 后续检定, 使用中检查), shown through _() in the templates
 STAGE_LABELS = {
     "first": "first verification",
@@ -80,7 +292,21 @@ STAGE_LABELS = {
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    return _render(request, template, status_code, stage_labels=STAGE_LABELS, **context)
+    return _render(
+        request,
+        template,
+        status_code,
+        stage_labels=STAGE_LABELS,
+        reason_label=reason_label,
+        rule_label=rule_label,
+        check_label=check_label,
+        reading_label=reading_label,
+        quantity_label=quantity_label,
+        requirement_label=requirement_label,
+        warning_text=warning_text,
+        person=person,
+        **context,
+    )
 
 
 def _error(exc: DomainError) -> dict[str, Any]:
@@ -267,6 +493,7 @@ def work_orders_page(
         request,
         "verification/work_orders.html",
         rows=rows,
+        names=person_names(r.assigned_to for r in rows),
         total=total,
         offset=offset,
         limit=limit,
@@ -332,7 +559,8 @@ def _work_order_page(
     v = service.work_order_view(principal=principal, work_order_id=work_order_id)
     ctx: dict[str, Any] = {"error": None}
     ctx.update(extra)
-    return render(request, "verification/work_order.html", status_code=status, v=v, **ctx)
+    names = person_names([v.work_order.assigned_to, *(r.performed_by for r in v.records)])
+    return render(request, "verification/work_order.html", status_code=status, v=v, names=names, **ctx)
 
 
 @router.get("/verification/work-orders/{work_order_id}")
@@ -518,10 +746,26 @@ def _record_page(
         "verification/record.html",
         status_code=status,
         v=v,
+        names=person_names([v.record.performed_by, v.work_order.assigned_to]),
+        reading_labels=_reading_labels(v.record),
+        open_standards={u.standard.id for u in v.standards if service.can_see_work(principal, u.standard)},
         label=forms.label,
         env_labels=service.environment_labels(v.record.procedure_code),
         **ctx,
     )
+
+
+def _reading_labels(record: Any) -> dict[str, list[str]]:
+    """``{point id: reading labels}`` of the record's form (regenerated from its instrument parameters)."""
+    document = record.document if isinstance(record.document, dict) else {}
+    try:
+        form = service.make_form(record.procedure_code, record.stage, document.get("instrument") or {})
+    except (DomainError, LookupError, ValueError, TypeError):  # shown without labels then
+        return {}
+    return {
+        str(p.get("id")): [str(x) for x in p.get("reading_labels") or []]
+        for p in (form or {}).get("points", [])
+    }
 
 
 @router.get("/verification/records/{record_id}")
