@@ -43,3 +43,22 @@ def test_every_parameterless_page_survives_a_second_page(app, client) -> None:  
             if r.status_code >= 500:
                 failures.append((who, path, r.status_code))
     assert not failures, failures
+
+
+def test_status_badge_never_shows_a_raw_code() -> None:
+    """A status code with no translation in the page's language reads as words (in_progress → in progress);
+    a translated one shows the translation; the code itself stays in the title."""
+    from jiliang.platform import i18n
+    from jiliang.platform.web import environment
+
+    template = environment().from_string(
+        '{% from "macros.html" import status_badge with context %}{{ status_badge(s) }}'
+    )
+    i18n.set_language("en")
+    try:
+        html = template.render(s="awaiting_second_look")
+        assert ">awaiting second look</span>" in html and 'title="awaiting_second_look"' in html
+        i18n.set_language("zh_CN")
+        assert ">合格</span>" in template.render(s="pass")
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
