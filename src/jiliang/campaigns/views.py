@@ -34,8 +34,8 @@ from jiliang.platform.access import Principal
 from jiliang.platform.db import read_session
 from jiliang.platform.errors import DomainError, Forbidden
 from jiliang.platform.i18n import gettext_ as _
-from jiliang.platform.models import Region
 from jiliang.platform.web import check_csrf, localized, login_required, redirect, render
+from jiliang.platform.web import region_labels as platform_region_labels
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 ROWS = 4  # empty instrument rows offered by the inspection form
@@ -144,18 +144,11 @@ def reason_name(code: str) -> str:
 
 
 def region_labels(codes: Iterable[str]) -> Callable[[str | None], str]:
-    """``name (code)`` for region codes, as the credit model-unit pages show them."""
-    wanted = {c for c in codes if c}
-    names: dict[str, str] = {}
-    if wanted:
-        with read_session() as s:
-            for r in s.scalars(select(Region).where(Region.code.in_(wanted))):
-                names[r.code] = localized(r.name_zh, r.name_en)
+    """``name (code)`` for region codes as a function of the code ("—" for none)."""
+    labels = platform_region_labels(codes)
 
     def label(code: str | None) -> str:
-        if not code:
-            return "—"
-        return f"{names[code]} ({code})" if code in names else code
+        return labels.get(code, code) if code else "—"
 
     return label
 

@@ -26,7 +26,14 @@ from jiliang.comparisons.schemas import AnalysisIn, ComparisonCreate, DecisionIn
 from jiliang.platform import i18n
 from jiliang.platform.access import Principal
 from jiliang.platform.errors import DomainError, Forbidden, ValidationReport
-from jiliang.platform.web import check_csrf, environment, login_required, redirect, render
+from jiliang.platform.web import (
+    check_csrf,
+    environment,
+    login_required,
+    redirect,
+    region_labels,  # the one lookup every area uses
+    render,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -272,22 +279,6 @@ def submitter_name(view: Any, submission: Any) -> str:
     return str(view.names.get(org, view.lab_codes.get(submission.participant_id, ""))) if org else ""
 
 
-def region_labels(codes: Any) -> dict[str, str]:
-    """ "name (code)" of GB/T 2260 region codes (the platform Region table; English name when the
-    interface is English and one is recorded)."""
-    from jiliang.platform.db import read_session
-    from jiliang.platform.models import Region
-
-    wanted = {str(c) for c in codes if c}
-    if not wanted:
-        return {}
-    english = i18n.get_language() == "en"
-    with read_session() as s:
-        found = {
-            r.code: (r.name_en if english and r.name_en else r.name_zh)
-            for r in s.query(Region).filter(Region.code.in_(wanted))
-        }
-    return {c: f"{found[c]} ({c})" if c in found else c for c in wanted}
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -11,17 +11,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from jiliang.credit import service
 from jiliang.credit.schemas import DeclarationCreate, ModelUnitCreate, ModelUnitRevoke
 from jiliang.platform.access import Principal
 from jiliang.platform.charts import bar_chart
-from jiliang.platform.db import read_session
 from jiliang.platform.errors import DomainError, Forbidden
 from jiliang.platform.i18n import gettext_ as _
-from jiliang.platform.models import Region
 from jiliang.platform.web import check_csrf, current_principal, localized, login_required, redirect, render
+from jiliang.platform.web import region_labels as platform_region_labels
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -76,18 +74,11 @@ def factor_detail(source: str, detail: str) -> str:
 
 
 def region_labels(codes: Iterable[str]) -> Callable[[str | None], str]:
-    """``name (code)`` for region codes, as the model-unit pages show them (names from the regions table)."""
-    wanted = {c for c in codes if c}
-    names: dict[str, str] = {}
-    if wanted:
-        with read_session() as s:
-            for r in s.scalars(select(Region).where(Region.code.in_(wanted))):
-                names[r.code] = localized(r.name_zh, r.name_en)
+    """``name (code)`` for region codes as a function of the code ("—" for none)."""
+    labels = platform_region_labels(codes)
 
     def label(code: str | None) -> str:
-        if not code:
-            return "—"
-        return f"{names[code]} ({code})" if code in names else code
+        return labels.get(code, code) if code else "—"
 
     return label
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jiliang.platform import i18n
+from jiliang.platform.web import region_labels  # the one lookup every area uses
 
 
 def N_(message: str) -> str:
@@ -214,22 +215,6 @@ def measurement_source(source: str | None) -> str:
     return _(SOURCES[source]) if source in SOURCES else source
 
 
-def region_labels(codes: Iterable[str | None]) -> dict[str, str]:
-    """ "name (code)" of GB/T 2260 region codes from the platform Region table (the English name when the
-    interface is English and one is recorded)."""
-    from jiliang.platform.db import read_session
-    from jiliang.platform.models import Region
-
-    wanted = {str(c) for c in codes if c}
-    if not wanted:
-        return {}
-    english = i18n.get_language() == "en"
-    with read_session() as s:
-        found = {
-            r.code: (r.name_en if english and r.name_en else r.name_zh)
-            for r in s.query(Region).filter(Region.code.in_(wanted))
-        }
-    return {c: f"{found[c]} ({c})" if c in found else c for c in wanted}
 
 
 def context(

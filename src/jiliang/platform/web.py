@@ -20,7 +20,7 @@ from jiliang.platform import i18n
 from jiliang.platform.access import PUBLIC, Principal
 from jiliang.platform.db import read_session
 from jiliang.platform.errors import DomainError, Forbidden
-from jiliang.platform.models import ApiToken, User
+from jiliang.platform.models import ApiToken, Region, User
 from jiliang.platform.security import (
     LANG_COOKIE,
     SESSION_COOKIE,
@@ -66,6 +66,18 @@ def localized(zh: str | None, en: str | None) -> str:
     if i18n.get_language() == "en" and en:
         return en
     return zh or en or ""
+
+
+def region_labels(codes: Any) -> dict[str, str]:
+    """``name (code)`` of GB/T 2260 region codes from the regions table, in the page's language (the
+    English name on English pages when one is recorded); a code the table lacks stays as it is."""
+    wanted = {str(c) for c in codes if c}
+    if not wanted:
+        return {}
+    with read_session() as s:
+        rows = s.scalars(select(Region).where(Region.code.in_(wanted)))
+        found = {r.code: localized(r.name_zh, r.name_en) for r in rows}
+    return {c: f"{found[c]} ({c})" if c in found else c for c in wanted}
 
 
 def principal_from_user(user: User) -> Principal:
