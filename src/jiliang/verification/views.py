@@ -412,53 +412,44 @@ def standard_page(
     return _standard_page(request, principal, standard_id)
 
 
+async def _standard_action(
+    request: Request, principal: Principal, standard_id: int, schema: Any, action: Any, form_key: str
+) -> Response:
+    """A form on the standard's page: parse, call the service, back to the page (with the error and the
+    typed values in ``form_key`` when the service refuses; 403/404 propagate)."""
+    values = await _form(request)
+    try:
+        action(principal=principal, standard_id=standard_id, data=_parse(schema, values))
+    except DomainError as e:
+        if e.status_code in (403, 404):
+            raise
+        return _standard_page(request, principal, standard_id, e.status_code, error=_error(e), **{form_key: values})
+    return redirect(f"/verification/standards/{standard_id}")
+
+
 @router.post("/verification/standards/{standard_id}/edit")
 async def standard_edit(
     standard_id: int, request: Request, principal: Principal = Depends(login_required)
 ) -> Response:
-    values = await _form(request)
-    try:
-        data = _parse(StandardUpdate, values)
-        service.update_standard(principal=principal, standard_id=standard_id, data=data)
-    except DomainError as e:
-        if e.status_code in (403, 404):
-            raise
-        return _standard_page(request, principal, standard_id, e.status_code, error=_error(e), form=values)
-    return redirect(f"/verification/standards/{standard_id}")
+    return await _standard_action(request, principal, standard_id, StandardUpdate, service.update_standard, "form")
 
 
 @router.post("/verification/standards/{standard_id}/certificates")
 async def standard_certificate(
     standard_id: int, request: Request, principal: Principal = Depends(login_required)
 ) -> Response:
-    values = await _form(request)
-    try:
-        data = _parse(StandardCertificateCreate, values)
-        service.add_standard_certificate(principal=principal, standard_id=standard_id, data=data)
-    except DomainError as e:
-        if e.status_code in (403, 404):
-            raise
-        return _standard_page(
-            request, principal, standard_id, e.status_code, error=_error(e), cert_form=values
-        )
-    return redirect(f"/verification/standards/{standard_id}")
+    return await _standard_action(
+        request, principal, standard_id, StandardCertificateCreate, service.add_standard_certificate, "cert_form"
+    )
 
 
 @router.post("/verification/standards/{standard_id}/status")
 async def standard_status(
     standard_id: int, request: Request, principal: Principal = Depends(login_required)
 ) -> Response:
-    values = await _form(request)
-    try:
-        data = _parse(StandardStatusChange, values)
-        service.set_standard_status(principal=principal, standard_id=standard_id, data=data)
-    except DomainError as e:
-        if e.status_code in (403, 404):
-            raise
-        return _standard_page(
-            request, principal, standard_id, e.status_code, error=_error(e), status_form=values
-        )
-    return redirect(f"/verification/standards/{standard_id}")
+    return await _standard_action(
+        request, principal, standard_id, StandardStatusChange, service.set_standard_status, "status_form"
+    )
 
 
 # ----------------------------------------------------------------------------------------------------
